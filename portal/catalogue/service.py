@@ -1,0 +1,312 @@
+"""Which offers fit: the one place for the catalogue's rules.
+
+Web views, the JSON API, the CLI and (over the API) the assistant all call these
+functions. Query parameters are parsed here too, so the web and the API reject the
+same bad input with the same message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.catalogue.models import Area, ContentState, Offer, Situation
+from portal.catalogue.search import Document, SearchIndex
+from portal.extensions import db
+
+ACCESS_VALUES = ("open", "self", "referral")
+AUDIENCES = ("citizens", "relatives")
+LANGS = ("da", "en")
+MAX_QUERY_LENGTH = 200
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+# How often a worker looks whether the content was reloaded (one tiny query).
+FINGERPRINT_CHECK_SECONDS = 5.0
+
+
+class QueryError(ValueError):
+    """A parameter the citizen (or an API client) got wrong, with a message for them."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OfferQuery:
+    q: str = ""
+    municipality: str | None = None
+    situation: str | None = None
+    access: frozenset[str] = frozenset()
+    anonymous: bool = False
+    virtual: bool = False
+    audience: str | None = None
+    lang: str = "da"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.municipality or self.situation or self.access or self.anonymous
+                    or self.virtual or self.audience)
+
+
+@dataclass
+class OfferResults:
+    query: OfferQuery
+    items: list[Offer]
+    total: int
+    scores: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+# --- parameters ---------------------------------------------------------------------
+
+
+def parse_offer_query(args: Mapping[str, str], lang: str) -> OfferQuery:
+    """Turn request parameters into an `OfferQuery`, or raise `QueryError`."""
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise QueryError("q", _("The search text is too long (at most %(n)d characters).",
+                                n=MAX_QUERY_LENGTH))
+    municipality = (args.get("municipality") or "").strip() or None
+    if municipality and municipality not in _municipality_slugs():
+        raise QueryError("municipality", _("We do not know the municipality “%(value)s”.",
+                                           value=municipality))
+    situation = (args.get("situation") or "").strip() or None
+    if situation and situation not in _situation_slugs():
+        raise QueryError("situation", _("We do not know the life situation “%(value)s”.",
+                                        value=situation))
+    access = frozenset(v.strip() for v in (args.get("access") or "").split(",") if v.strip())
+    unknown = access - set(ACCESS_VALUES)
+    if unknown:
+        raise QueryError("access", _("“access” must be one or more of: open, self, referral."))
+    audience = (args.get("audience") or "").strip() or None
+    if audience and audience not in AUDIENCES:
+        raise QueryError("audience", _("“audience” must be citizens or relatives."))
+    return OfferQuery(
+        q=q,
+        municipality=municipality,
+        situation=situation,
+        access=access,
+        anonymous=_flag(args, "anonymous"),
+        virtual=_flag(args, "virtual"),
+        audience=audience,
+        lang=lang,
+        page=_positive_int(args, "page", 1, None),
+        per_page=_positive_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
+    )
+
+
+def parse_lang(value: str | None, default: str = "da") -> str:
+    if not value:
+        return default
+    if value not in LANGS:
+        raise QueryError("lang", _("“lang” must be da or en."))
+    return value
+
+
+def _flag(args: Mapping[str, str], name: str) -> bool:
+    value = (args.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise QueryError(name, _("“%(name)s” must be 1 or 0.", name=name))
+
+
+def _positive_int(args: Mapping[str, str], name: str, default: int, maximum: int | None) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or (maximum and int(raw) > maximum):
+        if maximum:
+            raise QueryError(name, _("“%(name)s” must be a whole number from 1 to %(max)d.",
+                                     name=name, max=maximum))
+        raise QueryError(name, _("“%(name)s” must be a whole number of 1 or more.", name=name))
+    return int(raw)
+
+
+# --- reading the catalogue ----------------------------------------------------------
+
+
+def get_offer(slug: str) -> Offer | None:
+    return db.session.scalars(
+        select(Offer).where(Offer.slug == slug).options(*_offer_loading())
+    ).one_or_none()
+
+
+def list_municipalities() -> list[Area]:
+    areas = db.session.scalars(
+        select(Area).where(Area.kind == "municipality")
+        .options(selectinload(Area.texts), selectinload(Area.region).selectinload(Area.texts))
+    ).all()
+    return sorted(areas, key=lambda a: a.text("da").name)
+
+
+def get_municipality(slug: str | None) -> Area | None:
+    if not slug:
+        return None
+    return db.session.scalars(
+        select(Area).where(Area.slug == slug, Area.kind == "municipality")
+        .options(selectinload(Area.texts))
+    ).one_or_none()
+
+
+def list_situations() -> list[Situation]:
+    return list(db.session.scalars(
+        select(Situation).order_by(Situation.position).options(selectinload(Situation.texts))
+    ))
+
+
+def get_situation(slug: str | None) -> Situation | None:
+    if not slug:
+        return None
+    return db.session.scalars(
+        select(Situation).where(Situation.slug == slug).options(selectinload(Situation.texts))
+    ).one_or_none()
+
+
+def find_offers(query: OfferQuery) -> OfferResults:
+    """The offers that fit `query`, best first, one page of them loaded."""
+    index = current_index()
+    candidates = {doc.offer_id: doc for doc in index.documents if _passes(doc, query, index)}
+    if query.q and index.has_meaning(query.q):
+        hits = index.rank(query.q, set(candidates))
+        ordered = [h.offer_id for h in hits]
+        scores = {h.offer_id: round(h.score, 3) for h in hits}
+    else:
+        ordered = sorted(candidates, key=lambda oid: index.default_order[oid])
+        scores = {}
+    start = (query.page - 1) * query.per_page
+    page_ids = ordered[start:start + query.per_page]
+    rows = {
+        o.id: o for o in db.session.scalars(
+            select(Offer).where(Offer.id.in_(page_ids)).options(*_offer_loading())
+        )
+    } if page_ids else {}
+    return OfferResults(query, [rows[i] for i in page_ids if i in rows], len(ordered), scores)
+
+
+def _passes(doc: Document, query: OfferQuery, index: CatalogueIndex) -> bool:
+    if query.municipality and doc.area_id not in index.areas_serving[query.municipality]:
+        return False
+    if query.situation and query.situation not in doc.situations:
+        return False
+    if query.access and doc.access not in query.access:
+        return False
+    if query.anonymous and not doc.anonymous:
+        return False
+    if query.virtual and not doc.virtual:
+        return False
+    return not (query.audience == "relatives" and not doc.for_relatives)
+
+
+def _offer_loading():
+    return (
+        selectinload(Offer.texts),
+        selectinload(Offer.area).selectinload(Area.texts),
+        selectinload(Offer.area).selectinload(Area.region).selectinload(Area.texts),
+        selectinload(Offer.situations).selectinload(Situation.texts),
+    )
+
+
+# --- the search index, cached per process -------------------------------------------
+
+
+class CatalogueIndex(SearchIndex):
+    """The search index plus what filtering and default ordering need."""
+
+    def __init__(self, documents: list[Document], areas_serving: dict[str, set[int]],
+                 default_order: dict[int, int], municipalities: set[str],
+                 situations: set[str]) -> None:
+        super().__init__(documents)
+        self.areas_serving = areas_serving
+        self.default_order = default_order
+        self.municipality_slugs = municipalities
+        self.situation_slugs = situations
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, object] = {"key": None, "index": None, "checked": 0.0}
+
+
+def current_index() -> CatalogueIndex:
+    """The index for the loaded content; rebuilt when `flask content load` changed it."""
+    now = time.monotonic()
+    index = _cache["index"]
+    if index is not None and now - _cache["checked"] < FINGERPRINT_CHECK_SECONDS:
+        return index  # type: ignore[return-value]
+    state = db.session.get(ContentState, 1)
+    key = (db.engine.url.render_as_string(), state.fingerprint if state else "")
+    with _cache_lock:
+        if _cache["key"] != key or _cache["index"] is None:
+            _cache["index"] = build_index()
+            _cache["key"] = key
+        _cache["checked"] = now
+        return _cache["index"]  # type: ignore[return-value]
+
+
+def reset_index_cache() -> None:
+    with _cache_lock:
+        _cache.update(key=None, index=None, checked=0.0)
+
+
+def build_index() -> CatalogueIndex:
+    offers = db.session.scalars(select(Offer).options(*_offer_loading())).all()
+    areas = db.session.scalars(select(Area)).all()
+    situations = db.session.scalars(select(Situation).options(selectinload(Situation.texts))).all()
+
+    areas_serving: dict[str, set[int]] = {}
+    for area in areas:
+        if area.kind == "municipality":
+            areas_serving[area.slug] = {area.id} | ({area.region_id} if area.region_id else set())
+
+    documents = []
+    for offer in offers:
+        fields: dict[str, list[str]] = {
+            "title": [], "summary": [], "keywords": [], "body": [],
+            "situation_name": [], "situation_terms": [],
+        }
+        phrases: list[tuple[str, float]] = []
+        for text in offer.texts:
+            fields["title"].append(text.title)
+            fields["summary"].append(text.summary)
+            fields["keywords"].extend(text.keywords)
+            fields["body"] += [text.description, text.for_whom, text.what_happens,
+                               text.provider, offer.area.text(text.lang).name]
+            phrases += [(k, 1.0) for k in text.keywords]
+        for situation in offer.situations:
+            for stext in situation.texts:
+                fields["situation_name"].append(stext.name)
+                fields["situation_terms"].extend(stext.terms)
+                phrases += [(t, 0.8) for t in stext.terms]
+        documents.append(Document(
+            offer_id=offer.id, area_id=offer.area_id, access=offer.access,
+            anonymous=offer.anonymous, virtual=offer.virtual, for_relatives=offer.for_relatives,
+            situations=frozenset(s.slug for s in offer.situations), fields=fields, phrases=phrases,
+        ))
+    # Without a search text: local offers before regional ones, then by Danish title.
+    ordered = sorted(offers, key=lambda o: (o.area.kind != "municipality", o.text("da").title))
+    return CatalogueIndex(
+        documents, areas_serving, {o.id: i for i, o in enumerate(ordered)},
+        set(areas_serving), {s.slug for s in situations},
+    )
+
+
+def _municipality_slugs() -> set[str]:
+    return current_index().municipality_slugs
+
+
+def _situation_slugs() -> set[str]:
+    return current_index().situation_slugs

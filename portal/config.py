@@ -1,0 +1,54 @@
+"""Configuration from the environment (12-factor). Defaults give a working local setup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Read once when the app is created; tests pass overrides to `create_app`."""
+
+    def __init__(self, instance_path: str) -> None:
+        default_db = f"sqlite:///{Path(instance_path) / 'indgang.sqlite3'}"
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", default_db))
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
+        self.CONTENT_DIR = os.environ.get("INDGANG_CONTENT_DIR", str(ROOT / "content"))
+        self.SEEDS_DIR = os.environ.get("INDGANG_SEEDS_DIR", str(ROOT.parent / "shared" / "seeds"))
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.BABEL_DEFAULT_LOCALE = "da"
+        self.BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+        self.DKFDS_DIST = os.environ.get("DKFDS_DIST", str(ROOT / "node_modules" / "dkfds" / "dist"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.COMPRESS_MIMETYPES = [
+            "text/html", "text/css", "application/javascript", "application/json",
+            "image/svg+xml", "text/plain",
+        ]
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        self.COMPRESS_MIN_SIZE = 500
+        self.SEND_FILE_MAX_AGE_DEFAULT = 31536000
+        self.JSON_SORT_KEYS = False
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret(instance_path: str) -> str:
+    """A per-installation secret kept in `instance/` (never in the repository)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()

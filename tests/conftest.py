@@ -1,0 +1,90 @@
+"""Shared fixtures: an app on a real database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), migrated with Alembic and loaded from content/.
+
+In CI (CI=true) a test that needs a missing server fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.catalogue.service import reset_index_cache
+from portal.content.loader import read_content, sync_content
+from portal.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip locally, fail in CI, when a server or tool a test needs is missing."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"CI must provide this: {reason}")
+        pytest.skip(reason)
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def make_app(url: str, **overrides) -> Flask:
+    from portal.config import _normalise_db_url
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(url),
+        "SECRET_KEY": "test-secret",
+        **overrides,
+    })
+    return app
+
+
+def reset_database(app: Flask) -> None:
+    """An empty database at the latest migration (PostgreSQL's test database is reused)."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        reset_index_cache()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The portal with the demo catalogue loaded. Tests must not change its data."""
+    app = make_app(database_url(tmp_path_factory))
+    reset_database(app)
+    with app.app_context():
+        sync_content(db.session, read_content(app.config["CONTENT_DIR"], app.config["SEEDS_DIR"]))
+        reset_index_cache()
+    yield app
+
+
+@pytest.fixture()
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The portal served over HTTP on a free local port, for the browser tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
