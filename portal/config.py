@@ -21,14 +21,20 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "da"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
-        self.DKFDS_DIST = os.environ.get("DKFDS_DIST", str(ROOT / "node_modules" / "dkfds" / "dist"))
+        self.DKFDS_DIST = os.environ.get(
+            "DKFDS_DIST", str(ROOT / "node_modules" / "dkfds" / "dist")
+        )
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.WTF_CSRF_TIME_LIMIT = None
         self.COMPRESS_MIMETYPES = [
-            "text/html", "text/css", "application/javascript", "application/json",
-            "image/svg+xml", "text/plain",
+            "text/html",
+            "text/css",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+            "text/plain",
         ]
         self.COMPRESS_ALGORITHM = ["br", "gzip"]
         self.COMPRESS_MIN_SIZE = 500
@@ -40,7 +46,7 @@ def _normalise_db_url(url: str) -> str:
     """Accept the common `postgres://` and `postgresql://` forms and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

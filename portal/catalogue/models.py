@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db

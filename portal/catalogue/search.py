@@ -115,10 +115,20 @@ class SearchIndex:
                 head = word[:cut]
                 if head in self._vocabulary_set:
                     offer(head, 0.85 if len(word) - cut <= 3 else 0.7)
-            for cut in range(1, len(word) - 4):
+            for cut in range(3, len(word) - 4):  # keep a real head: "brother" is not "other"
                 tail = word[cut:]
                 if tail in self._vocabulary_set:
                     offer(tail, 0.6)
+        if len(word) >= 6:
+            # Another form of the same stem: "rådgiver" ~ "rådgivning", "misbruger" ~ "misbrug".
+            for cut in range(len(word) - 1, max(5, len(word) - 3) - 1, -1):
+                stem = word[:cut]
+                start = bisect.bisect_left(self.vocabulary, stem)
+                for term in self.vocabulary[start:start + 30]:
+                    if not term.startswith(stem):
+                        break
+                    if len(term) <= cut + 5:
+                        offer(term, 0.7)
         if len(word) >= 4 and word not in self._vocabulary_set:
             max_edits = 1 if len(word) < 8 else 2
             for term, distance, _ in process.extract(

@@ -26,12 +26,12 @@ STOPWORDS = frozenset(
     her alle vil blev kunne ind nar vere dog noget ville jo deres efter ned skulle denne end
     dette mit ogsa under have dig anden hende mine alt meget sit sine vor mod disse hvis din
     nogle hos blive mange ad bliver hendes vere vores hvordan hvem hvornar kan ma gerne bare
-    lidt rigtig helt sa godt ret altid aldrig hele tiden nogen mere mest
-    the a an and or of to in on at for with is are was were be been am i me my we our you your
-    he him his she her it its they them their this that these those there here what which who
-    how when where why can could would should will do does did have has had not no so if but
-    as by from about into than too very just also any some all more most get got really
-    """.split()
+    lidt rigtig helt sa godt ret altid aldrig hele tiden nogen mere mest the a an and or of to
+    in on at for with is are was were be been am i me my we our you your he him his she her it
+    its they them their this that these those there here what which who how when where why can
+    could would should will do does did have has had not no so if but as by from about into
+    than too very just also any some all more most get got really
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
 

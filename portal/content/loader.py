@@ -88,7 +88,9 @@ def read_content(content_dir: str | Path, seeds_dir: str | Path | None = None) -
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else ""
-            problems.append(Problem(rel, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}"))
+            problems.append(
+                Problem(rel, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}")
+            )
             return None
         if not isinstance(raw, dict):
             problems.append(Problem(rel, "", "must be a mapping of fields (key: value)"))
@@ -144,26 +146,44 @@ def _cross_check(
                 problems.append(Problem(file, "slug", f"{kind} '{slug}' is defined twice"))
             seen.add(slug)
 
-    dupes("area", "content/municipalities.yml", [r.slug for r in places.regions]
-          + [m.slug for m in places.municipalities])
+    dupes(
+        "area",
+        "content/municipalities.yml",
+        [r.slug for r in places.regions] + [m.slug for m in places.municipalities],
+    )
     dupes("situation", "content/situations.yml", [s.slug for s in situations.situations])
     for m in places.municipalities:
         if m.region not in region_slugs:
-            problems.append(Problem("content/municipalities.yml", f"municipalities.{m.slug}.region",
-                                    f"unknown region '{m.region}'"))
+            problems.append(
+                Problem(
+                    "content/municipalities.yml",
+                    f"municipalities.{m.slug}.region",
+                    f"unknown region '{m.region}'",
+                )
+            )
 
     seed_lines = _seed_line_counts(seeds_dir)
     for offer in offers:
         file = f"content/offers/{offer.slug}.yml"
         if not (root / "offers" / f"{offer.slug}.yml").exists():
-            problems.append(Problem(f"content/offers/ ({offer.slug})", "slug",
-                                    f"the file name must be '{offer.slug}.yml'"))
+            problems.append(
+                Problem(
+                    f"content/offers/ ({offer.slug})",
+                    "slug",
+                    f"the file name must be '{offer.slug}.yml'",
+                )
+            )
         if offer.municipality not in area_slugs:
-            problems.append(Problem(file, "municipality", f"unknown municipality or region "
-                                    f"'{offer.municipality}'"))
+            problems.append(
+                Problem(
+                    file, "municipality", f"unknown municipality or region '{offer.municipality}'"
+                )
+            )
         for i, slug in enumerate(offer.situations):
             if slug not in situation_slugs:
-                problems.append(Problem(file, f"situations.{i}", f"unknown life situation '{slug}'"))
+                problems.append(
+                    Problem(file, f"situations.{i}", f"unknown life situation '{slug}'")
+                )
         problems += _check_sources(file, offer.sources, seed_lines)
     dupes("offer", "content/offers/", [o.slug for o in offers])
 
@@ -195,9 +215,13 @@ def _check_sources(file: str, sources, seed_lines: dict[str, int] | None) -> lis
             continue
         for first, last in source.lines:
             if last > count:
-                problems.append(Problem(file, f"sources.{i}.lines",
-                                        f"{first}-{last} is past the end of {source.file} "
-                                        f"({count} lines)"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"sources.{i}.lines",
+                        f"{first}-{last} is past the end of {source.file} ({count} lines)",
+                    )
+                )
     return problems
 
 
@@ -211,35 +235,52 @@ def sync_content(session: Session, content: Content) -> dict[str, int]:
     areas = {a.slug: a for a in session.scalars(select(Area))}
     for region in content.places.regions:
         area = _upsert(session, areas, Area, region.slug, kind="region", region=None)
-        _sync_texts(area, AreaText, {lang: {"name": getattr(region, lang).name} for lang in LANGUAGES})
+        _sync_texts(
+            area, AreaText, {lang: {"name": getattr(region, lang).name} for lang in LANGUAGES}
+        )
     for muni in content.places.municipalities:
-        area = _upsert(session, areas, Area, muni.slug, kind="municipality",
-                       region=areas[muni.region])
-        _sync_texts(area, AreaText, {lang: {"name": getattr(muni, lang).name} for lang in LANGUAGES})
+        area = _upsert(
+            session, areas, Area, muni.slug, kind="municipality", region=areas[muni.region]
+        )
+        _sync_texts(
+            area, AreaText, {lang: {"name": getattr(muni, lang).name} for lang in LANGUAGES}
+        )
 
     situations = {s.slug: s for s in session.scalars(select(Situation))}
     for position, item in enumerate(content.situations.situations):
-        situation = _upsert(session, situations, Situation, item.slug, icon=item.icon,
-                            position=position)
-        _sync_texts(situation, SituationText, {
-            lang: getattr(item, lang).model_dump() for lang in LANGUAGES
-        })
+        situation = _upsert(
+            session, situations, Situation, item.slug, icon=item.icon, position=position
+        )
+        _sync_texts(
+            situation, SituationText, {lang: getattr(item, lang).model_dump() for lang in LANGUAGES}
+        )
 
     offers = {o.slug: o for o in session.scalars(select(Offer))}
     for item in content.offers:
         existed = item.slug in offers
         offer = _upsert(
-            session, offers, Offer, item.slug,
-            area=areas[item.municipality], access=item.access, anonymous=item.anonymous,
-            virtual=item.virtual, channels=list(item.channels),
-            for_citizens="citizens" in item.audiences, for_relatives="relatives" in item.audiences,
-            min_age=item.min_age, max_age=item.max_age,
-            sources=[s.model_dump() for s in item.sources], last_checked=item.last_checked,
+            session,
+            offers,
+            Offer,
+            item.slug,
+            area=areas[item.municipality],
+            access=item.access,
+            anonymous=item.anonymous,
+            virtual=item.virtual,
+            channels=list(item.channels),
+            for_citizens="citizens" in item.audiences,
+            for_relatives="relatives" in item.audiences,
+            min_age=item.min_age,
+            max_age=item.max_age,
+            sources=[s.model_dump() for s in item.sources],
+            last_checked=item.last_checked,
         )
         wanted = [situations[s] for s in item.situations]
         if [s.slug for s in offer.situations] != [s.slug for s in wanted]:
             offer.situations = wanted
-        _sync_texts(offer, OfferText, {lang: getattr(item, lang).model_dump() for lang in LANGUAGES})
+        _sync_texts(
+            offer, OfferText, {lang: getattr(item, lang).model_dump() for lang in LANGUAGES}
+        )
         if not existed:
             stats["offers_added"] += 1
         elif session.is_modified(offer) or any(session.is_modified(t) for t in offer.texts):
@@ -247,9 +288,15 @@ def sync_content(session: Session, content: Content) -> dict[str, int]:
 
     pages = {p.key: p for p in session.scalars(select(Page))}
     for item in content.pages:
-        page = _upsert(session, pages, Page, item.key, key_field="key",
-                       sources=[s.model_dump() for s in item.sources],
-                       last_checked=item.last_checked)
+        page = _upsert(
+            session,
+            pages,
+            Page,
+            item.key,
+            key_field="key",
+            sources=[s.model_dump() for s in item.sources],
+            last_checked=item.last_checked,
+        )
         _sync_texts(page, PageText, {lang: getattr(item, lang).model_dump() for lang in LANGUAGES})
 
     keep_offers = {o.slug for o in content.offers}
@@ -281,8 +328,9 @@ def sync_content(session: Session, content: Content) -> dict[str, int]:
 
     state = session.get(ContentState, 1)
     if state is None:
-        session.add(ContentState(id=1, fingerprint=content.fingerprint,
-                                 loaded_at=dt.datetime.now(dt.UTC)))
+        session.add(
+            ContentState(id=1, fingerprint=content.fingerprint, loaded_at=dt.datetime.now(dt.UTC))
+        )
     elif state.fingerprint != content.fingerprint:
         state.fingerprint = content.fingerprint
         state.loaded_at = dt.datetime.now(dt.UTC)
