@@ -17,7 +17,6 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
         self.CONTENT_DIR = os.environ.get("INDGANG_CONTENT_DIR", str(ROOT / "content"))
         self.SEEDS_DIR = os.environ.get("INDGANG_SEEDS_DIR", str(ROOT.parent / "shared" / "seeds"))
-        self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.BABEL_DEFAULT_LOCALE = "da"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
