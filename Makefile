@@ -39,7 +39,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 translations: venv
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
+	$(BIN)/pybabel compile -d translations
 
 # Refresh the message catalogues after changing UI strings, then translate in translations/*/LC_MESSAGES/messages.po
 extract-messages: venv
