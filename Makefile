@@ -44,7 +44,7 @@ translations: venv
 # Refresh the message catalogues after changing UI strings, then translate in translations/*/LC_MESSAGES/messages.po
 extract-messages: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 db: venv
 	$(BIN)/flask db upgrade

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, abort, current_app, send_from_directory, url_for
+from markupsafe import Markup
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +26,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def asset_helpers():
-        return {"asset_url": asset_url, "dkfds_url": dkfds_url}
+        return {"asset_url": asset_url, "dkfds_url": dkfds_url, "dkfds_icon": dkfds_icon}
 
 
 def asset_url(filename: str) -> str:
@@ -52,3 +54,33 @@ def _dkfds_version(dist: str) -> str:
         return json.loads((Path(dist).parent / "package.json").read_text())["version"]
     except (OSError, ValueError, KeyError):
         return "missing"
+
+
+def dkfds_icon(name: str, classes: str = "", label: str | None = None) -> Markup:
+    """A DKFDS icon (`dist/img/svg-icons/<name>.svg`) inlined as `<svg class="icon-svg">`.
+
+    Inline, so a page needs no sprite and no extra request; decorative unless `label`
+    is given. An unknown name gives nothing (the text next to an icon carries meaning).
+    """
+    source = _icon_source(current_app.config["DKFDS_DIST"], name)
+    if not source:
+        return Markup("")
+    cls = f"icon-svg {classes}".strip()
+    if label:
+        attrs = Markup(' role="img" aria-label="{}"').format(label)
+    else:
+        attrs = Markup(' aria-hidden="true"')
+    return Markup('<svg class="{}" focusable="false"{}{}').format(cls, attrs, Markup(source))
+
+
+@lru_cache(maxsize=256)
+def _icon_source(dist: str, name: str) -> str:
+    """The icon's `viewBox="..."><path .../></svg>` tail, or "" when there is no such icon."""
+    if not re.fullmatch(r"[a-z0-9-]+", name or ""):
+        return ""
+    try:
+        svg = (Path(dist) / "img" / "svg-icons" / f"{name}.svg").read_text()
+    except OSError:
+        return ""
+    match = re.search(r"<svg\b[^>]*?(\sviewBox=\"[^\"]*\")[^>]*>(.*)</svg>", svg, re.S)
+    return f"{match.group(1)}>{match.group(2).strip()}</svg>" if match else ""
