@@ -236,6 +236,8 @@ def test_municipality_form_without_its_token_is_refused_kindly(client):
     assert page.lang == "da"
     assert "Formularen var udløbet" in page.text
     assert client.get_cookie("kommune") is None
+    # The page in the other language is the front page (the form's address takes only POST).
+    assert {link["href"] for link in page.links if link.get("hreflang") == "en"} == {"/en/"}
 
 
 def test_municipality_form_does_not_redirect_elsewhere(client):
