@@ -317,6 +317,23 @@ def test_referred_offer_shows_the_way_in(client, url, intake, answer):
     assert any("access=open%2Cself" in h or "access=open,self" in h for h in page.hrefs())
 
 
+def test_every_referred_offer_leads_on(app, client):
+    """The way in, and the open offers meanwhile, work for every referred offer."""
+    with app.app_context():
+        referred = [o.slug for o in service.find_offers(service.OfferQuery(
+            access=frozenset({"referral"}), per_page=service.MAX_PER_PAGE)).items]
+    assert referred
+    for slug in referred:
+        for url, intake in ((f"/tilbud/{slug}", "/en-indgang"),
+                            (f"/en/offers/{slug}", "/en/one-entrance")):
+            page = get(client, url)
+            assert intake in page.hrefs()
+            meanwhile = [h for h in page.hrefs() if "access=open" in h]
+            assert meanwhile, url
+            results = get(client, meanwhile[0])
+            assert offer_slugs(results), f"{url}: no open offers at {meanwhile[0]}"
+
+
 @pytest.mark.parametrize(("url", "texts"), [
     ("/tilbud/u-turn-koebenhavn",
      ["Kort fortalt", "Kan jeg bare møde op?", "Ja.", "Kan jeg være anonym?",

@@ -48,4 +48,23 @@ def offer(lang: str, slug: str):
     item = service.get_offer(slug)
     if item is None:
         abort(404)
-    return render_template("catalogue/offer.html", offer=item, text=item.text(lang))
+    meanwhile = _open_offers_meanwhile(item, lang) if item.needs_referral else None
+    return render_template("catalogue/offer.html", offer=item, text=item.text(lang),
+                           meanwhile=meanwhile)
+
+
+def _open_offers_meanwhile(item, lang: str) -> dict[str, str] | None:
+    """Search parameters for open offers to use while a referral is decided: the closest
+    fit that has any (same place and situation, same place, same situation anywhere)."""
+    place = item.area.slug if item.area.kind == "municipality" else (
+        g.municipality.slug if g.municipality else None)
+    situation = item.situations[0].slug if item.situations else None
+    for municipality, sit in ((place, situation), (place, None), (None, situation)):
+        if municipality is None and sit is None:
+            continue
+        query = service.OfferQuery(access=frozenset({"open", "self"}), lang=lang,
+                                   municipality=municipality, situation=sit, per_page=1)
+        if service.find_offers(query).total:
+            return {"access": "open,self", "municipality": municipality or "",
+                    **({"situation": sit} if sit else {})}
+    return {"access": "open,self", "municipality": ""}
