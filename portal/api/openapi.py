@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask import jsonify
 
 from portal.api import bp
-from portal.catalogue.service import ACCESS_VALUES, AUDIENCES, LANGS, MAX_PER_PAGE, MAX_QUERY_LENGTH
+from portal.catalogue.service import (
+    ACCESS_VALUES,
+    AUDIENCES,
+    LANGS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+)
 
 
 def _param(name: str, schema: dict, description: str) -> dict:
@@ -51,7 +58,8 @@ SPEC = {
                 _param("audience", {"type": "string", "enum": list(AUDIENCES)},
                        "relatives: only offers that also serve relatives."),
                 LANG,
-                _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+                _param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                       "Page number; past the last page, items is empty."),
                 _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                     "default": 20}, "Items per page."),
             ],
@@ -81,6 +89,10 @@ SPEC = {
                 }}, "All municipalities"),
                 "400": _json(ERROR, "A parameter is invalid"),
             },
+        }},
+        "/openapi.json": {"get": {
+            "summary": "This document",
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI 3.1 document")},
         }},
         "/situations": {"get": {
             "summary": "Life situations",

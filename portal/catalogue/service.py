@@ -7,6 +7,7 @@ same bad input with the same message.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalogue.models import Area, ContentState, Offer, Situation
 from portal.catalogue.search import Document, SearchIndex
+from portal.content.schema import SLUG_PATTERN
 from portal.extensions import db
 
 ACCESS_VALUES = ("open", "self", "referral")
@@ -25,6 +27,7 @@ AUDIENCES = ("citizens", "relatives")
 LANGS = ("da", "en")
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
 DEFAULT_PER_PAGE = 20
 # How often a worker looks whether the content was reloaded (one tiny query).
 FINGERPRINT_CHECK_SECONDS = 5.0
@@ -103,7 +106,7 @@ def parse_offer_query(args: Mapping[str, str], lang: str) -> OfferQuery:
         virtual=_flag(args, "virtual"),
         audience=audience,
         lang=lang,
-        page=_positive_int(args, "page", 1, None),
+        page=_positive_int(args, "page", 1, MAX_PAGE),
         per_page=_positive_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
     )
 
@@ -129,18 +132,29 @@ def _positive_int(args: Mapping[str, str], name: str, default: int, maximum: int
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1 or (maximum and int(raw) > maximum):
+    # ASCII digits only: str.isdigit() also accepts "²" and "٣", and int() refuses very
+    # long digit strings; both would otherwise fail as server errors or odd pages.
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+    if value < 1 or (maximum and value > maximum):
         if maximum:
             raise QueryError(name, _("“%(name)s” must be a whole number from 1 to %(max)d.",
                                      name=name, max=maximum))
         raise QueryError(name, _("“%(name)s” must be a whole number of 1 or more.", name=name))
-    return int(raw)
+    return value
 
 
 # --- reading the catalogue ----------------------------------------------------------
 
 
+def could_be_slug(value: str) -> bool:
+    """Anything else cannot be in the catalogue, and must not reach the database: a NUL
+    character (from a URL or a cookie) is an error in PostgreSQL, not just no match."""
+    return len(value) <= 80 and re.fullmatch(SLUG_PATTERN, value) is not None
+
+
 def get_offer(slug: str) -> Offer | None:
+    if not could_be_slug(slug):
+        return None
     return db.session.scalars(
         select(Offer).where(Offer.slug == slug).options(*_offer_loading())
     ).one_or_none()
@@ -155,7 +169,7 @@ def list_municipalities() -> list[Area]:
 
 
 def get_municipality(slug: str | None) -> Area | None:
-    if not slug:
+    if not slug or not could_be_slug(slug):
         return None
     return db.session.scalars(
         select(Area).where(Area.slug == slug, Area.kind == "municipality")
@@ -170,7 +184,7 @@ def list_situations() -> list[Situation]:
 
 
 def get_situation(slug: str | None) -> Situation | None:
-    if not slug:
+    if not slug or not could_be_slug(slug):
         return None
     return db.session.scalars(
         select(Situation).where(Situation.slug == slug).options(selectinload(Situation.texts))

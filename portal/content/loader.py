@@ -76,7 +76,7 @@ def read_content(content_dir: str | Path, seeds_dir: str | Path | None = None) -
     digest = hashlib.sha256()
 
     def parse(path: Path, model: type[BaseModel]) -> BaseModel | None:
-        rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+        rel = _rel(root, path)
         try:
             raw_bytes = path.read_bytes()
         except OSError as exc:
@@ -105,16 +105,24 @@ def read_content(content_dir: str | Path, seeds_dir: str | Path | None = None) -
 
     places = parse(root / "municipalities.yml", PlacesFile)
     situations = parse(root / "situations.yml", SituationsFile)
-    offers = [parse(p, OfferFile) for p in sorted((root / "offers").glob("*.yml"))]
-    pages = [parse(p, PageFile) for p in sorted((root / "pages").glob("*.yml"))]
+    # (file as the editor sees it, parsed model), so cross-file problems name the real file.
+    offers = [(_rel(root, p), parse(p, OfferFile)) for p in sorted((root / "offers").glob("*.yml"))]
+    pages = [(_rel(root, p), parse(p, PageFile)) for p in sorted((root / "pages").glob("*.yml"))]
 
-    offers_ok = [o for o in offers if o is not None]
-    pages_ok = [p for p in pages if p is not None]
+    offers_ok = [(f, o) for f, o in offers if o is not None]
+    pages_ok = [(f, p) for f, p in pages if p is not None]
     if places is not None and situations is not None:
         problems += _cross_check(root, places, situations, offers_ok, pages_ok, seeds_dir)
     if problems:
         raise ContentError(problems)
-    return Content(places, situations, offers_ok, pages_ok, digest.hexdigest())
+    return Content(
+        places, situations, [o for _, o in offers_ok], [p for _, p in pages_ok], digest.hexdigest()
+    )
+
+
+def _rel(root: Path, path: Path) -> str:
+    """A content file's name as problems show it: `content/offers/x.yml`."""
+    return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
 
 
 def _plain(err: dict) -> str:
@@ -130,48 +138,53 @@ def _cross_check(
     root: Path,
     places: PlacesFile,
     situations: SituationsFile,
-    offers: list[OfferFile],
-    pages: list[PageFile],
+    offers: list[tuple[str, OfferFile]],
+    pages: list[tuple[str, PageFile]],
     seeds_dir: str | Path | None,
 ) -> list[Problem]:
     problems: list[Problem] = []
+    places_file = _rel(root, root / "municipalities.yml")
+    situations_file = _rel(root, root / "situations.yml")
     region_slugs = {r.slug for r in places.regions}
     area_slugs = region_slugs | {m.slug for m in places.municipalities}
     situation_slugs = {s.slug for s in situations.situations}
 
-    def dupes(kind: str, file: str, slugs: list[str]) -> None:
-        seen: set[str] = set()
-        for slug in slugs:
-            if slug in seen:
-                problems.append(Problem(file, "slug", f"{kind} '{slug}' is defined twice"))
-            seen.add(slug)
+    def dupes(kind: str, items: list[tuple[str, str, str]]) -> None:
+        """`items` are (file, field, slug); a repeat is reported where it is repeated."""
+        first: dict[str, str] = {}
+        for file, where, slug in items:
+            if slug in first:
+                problems.append(
+                    Problem(file, where, f"{kind} '{slug}' is already defined in {first[slug]}")
+                )
+            else:
+                first[slug] = file
 
     dupes(
         "area",
-        "content/municipalities.yml",
-        [r.slug for r in places.regions] + [m.slug for m in places.municipalities],
+        [(places_file, f"regions.{i}.slug", r.slug) for i, r in enumerate(places.regions)]
+        + [
+            (places_file, f"municipalities.{i}.slug", m.slug)
+            for i, m in enumerate(places.municipalities)
+        ],
     )
-    dupes("situation", "content/situations.yml", [s.slug for s in situations.situations])
-    for m in places.municipalities:
+    dupes(
+        "situation",
+        [(situations_file, f"situations.{i}.slug", s.slug)
+         for i, s in enumerate(situations.situations)],
+    )
+    for i, m in enumerate(places.municipalities):
         if m.region not in region_slugs:
             problems.append(
-                Problem(
-                    "content/municipalities.yml",
-                    f"municipalities.{m.slug}.region",
-                    f"unknown region '{m.region}'",
-                )
+                Problem(places_file, f"municipalities.{i}.region", f"unknown region '{m.region}'")
             )
 
     seed_lines = _seed_line_counts(seeds_dir)
-    for offer in offers:
-        file = f"content/offers/{offer.slug}.yml"
-        if not (root / "offers" / f"{offer.slug}.yml").exists():
+    for file, offer in offers:
+        if Path(file).stem != offer.slug:
             problems.append(
-                Problem(
-                    f"content/offers/ ({offer.slug})",
-                    "slug",
-                    f"the file name must be '{offer.slug}.yml'",
-                )
+                Problem(file, "slug", f"is '{offer.slug}', so the file must be named "
+                                      f"'{offer.slug}.yml'")
             )
         if offer.municipality not in area_slugs:
             problems.append(
@@ -185,13 +198,21 @@ def _cross_check(
                     Problem(file, f"situations.{i}", f"unknown life situation '{slug}'")
                 )
         problems += _check_sources(file, offer.sources, seed_lines)
-    dupes("offer", "content/offers/", [o.slug for o in offers])
+    dupes("offer", [(file, "slug", o.slug) for file, o in offers])
 
-    for page in pages:
-        file = f"content/pages/{page.key}.yml"
+    for file, page in pages:
+        if Path(file).stem != page.key:
+            problems.append(
+                Problem(file, "key", f"is '{page.key}', so the file must be named "
+                                     f"'{page.key}.yml'")
+            )
         problems += _check_sources(file, page.sources, seed_lines)
+    dupes("page", [(file, "key", p.key) for file, p in pages])
     for lang in LANGUAGES:
-        dupes(f"page slug ({lang})", "content/pages/", [getattr(p, lang).slug for p in pages])
+        dupes(
+            f"page slug ({lang})",
+            [(file, f"{lang}.slug", getattr(p, lang).slug) for file, p in pages],
+        )
     return problems
 
 

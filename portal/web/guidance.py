@@ -27,6 +27,8 @@ def render_markdown(source: str) -> Markup:
 
 @route(bp, {"da": "/<slug>", "en": "/en/<slug>"})
 def page(lang: str, slug: str):
+    if not service.could_be_slug(slug):
+        abort(404)
     row = db.session.scalars(
         select(Page).join(PageText).where(PageText.lang == lang, PageText.slug == slug)
         .options(selectinload(Page.texts))
