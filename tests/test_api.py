@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
@@ -521,7 +521,9 @@ PARAMETER_NAMES = ["q", "municipality", "situation", "access", "anonymous", "vir
 
 def _ok(response, allowed=(200, 400, 404)) -> None:
     assert response.status_code in allowed, (response.status_code, response.request.url)
-    if response.request.path.startswith(API):
+    if response.status_code == 308:  # "//" in a path (from a "/" in a slug) is merged
+        assert response.location
+    elif response.request.path.startswith(API):
         body = response.get_json()
         assert isinstance(body, dict)
         if response.status_code != 200:
@@ -551,8 +553,11 @@ def test_odd_slugs_and_cookies_on_pages_never_give_a_server_error(client):
         assert response.status_code == 200, cookie
 
 
-@settings(max_examples=150, deadline=None,
+# Derandomized: the same examples on every run, so CI cannot turn red by chance; run it
+# with a larger max_examples and without derandomize to explore.
+@settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@example(params={"page": "²", "per_page": "9" * 5000}, slug="\x00")
 @given(
     params=st.dictionaries(
         st.sampled_from(PARAMETER_NAMES),
@@ -568,6 +573,6 @@ def test_no_request_gives_a_server_error(app, params, slug):
     for path in (f"{API}/offers", f"{API}/offers/{quote(slug, safe='')}",
                  f"{API}/municipalities", f"{API}/situations"):
         response = client.get(path, query_string=params)
-        _ok(response)
+        _ok(response, allowed=(200, 308, 400, 404))
         if response.status_code == 400:
             assert response.get_json()["parameter"] in params
