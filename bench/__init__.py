@@ -1,0 +1,1 @@
+"""Indgang's benchmark: throughput, latency and page weight (`python -m bench.run`)."""
