@@ -58,7 +58,7 @@ serve:
 
 # The production server (PostgreSQL via DATABASE_URL, SECRET_KEY set in the environment).
 serve-prod: setup db content
-	$(BIN)/gunicorn --workers $${WEB_CONCURRENCY:-2} --bind $(HOST):$(PORT) 'portal:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) 'portal:create_app()'
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 browser:

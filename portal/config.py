@@ -37,6 +37,8 @@ class Config:
         ]
         self.COMPRESS_ALGORITHM = ["br", "gzip"]
         self.COMPRESS_MIN_SIZE = 500
+        # Static files are streamed; let compressed ones still answer 304 to If-None-Match.
+        self.COMPRESS_STREAMING_ENDPOINT_CONDITIONAL = ["static", "dkfds"]
         self.SEND_FILE_MAX_AGE_DEFAULT = 31536000
         self.JSON_SORT_KEYS = False
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from portal.catalogue import service
+from tests.conftest import make_app
 
 DA_MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
              "september", "oktober", "november", "december"]
@@ -408,3 +409,33 @@ def test_every_guidance_page_renders_in_both_languages(app, client):
         assert url, "every guidance page has both languages"
         page = get(client, url)
         assert page.lang == ("en" if url.startswith("/en/") else "da")
+
+
+@pytest.mark.parametrize(("url", "text"), [
+    ("/", "Der gik noget galt"),
+    ("/en/", "Something went wrong"),
+])
+def test_database_down_gives_a_kind_error_page(tmp_path, url, text):
+    """A database that cannot be reached: the citizen gets the error page in their
+    language (with the layout), never a trace or a bare server error."""
+    missing = tmp_path / "no" / "such" / "folder" / "db.sqlite3"
+    down = make_app(f"sqlite:///{missing}")
+    response = down.test_client().get(url)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert text in body
+    assert "Traceback" not in body and "sqlalchemy" not in body.lower()
+    assert '<footer' in body
+
+
+def test_design_system_files_are_cached_and_revalidated(client):
+    """A phone keeps the design system's stylesheet; asking again costs a 304, not 200 KB."""
+    home = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/dkfds/[^"]+\.css[^"]*)"', home).group(1)
+    first = client.get(css, headers={"Accept-Encoding": "br, gzip"})
+    assert first.status_code == 200
+    assert first.headers["Content-Encoding"] in ("br", "gzip")
+    assert "max-age=31536000" in first.headers["Cache-Control"]
+    again = client.get(css, headers={"Accept-Encoding": "br, gzip",
+                                     "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304

@@ -7,6 +7,7 @@ same bad input with the same message.
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from portal.catalogue.models import Area, ContentState, Offer, Situation
 from portal.catalogue.search import Document, SearchIndex
@@ -153,11 +154,10 @@ def could_be_slug(value: str) -> bool:
 
 
 def get_offer(slug: str) -> Offer | None:
+    """The offer, fully loaded, from the per-process index (no query per page view)."""
     if not could_be_slug(slug):
         return None
-    return db.session.scalars(
-        select(Offer).where(Offer.slug == slug).options(*_offer_loading())
-    ).one_or_none()
+    return current_index().offers_by_slug.get(slug)
 
 
 def list_municipalities() -> list[Area]:
@@ -192,24 +192,26 @@ def get_situation(slug: str | None) -> Situation | None:
 
 
 def find_offers(query: OfferQuery) -> OfferResults:
-    """The offers that fit `query`, best first, one page of them loaded."""
+    """The offers that fit `query`, best first, one page of them.
+
+    The offers come from the per-process index (loaded once, detached from any session),
+    so a search costs no database query; see `build_index`.
+    """
     index = current_index()
-    candidates = {doc.offer_id: doc for doc in index.documents if _passes(doc, query, index)}
+    if query.filtered:
+        candidates = [doc.offer_id for doc in index.documents if _passes(doc, query, index)]
+    else:
+        candidates = index.default_ids
     if query.q and index.has_meaning(query.q):
         hits = index.rank(query.q, set(candidates))
         ordered = [h.offer_id for h in hits]
         scores = {h.offer_id: round(h.score, 3) for h in hits}
     else:
-        ordered = sorted(candidates, key=lambda oid: index.default_order[oid])
+        ordered = sorted(candidates, key=index.default_order.__getitem__)
         scores = {}
     start = (query.page - 1) * query.per_page
     page_ids = ordered[start:start + query.per_page]
-    rows = {
-        o.id: o for o in db.session.scalars(
-            select(Offer).where(Offer.id.in_(page_ids)).options(*_offer_loading())
-        )
-    } if page_ids else {}
-    return OfferResults(query, [rows[i] for i in page_ids if i in rows], len(ordered), scores)
+    return OfferResults(query, [index.offers[i] for i in page_ids], len(ordered), scores)
 
 
 def _passes(doc: Document, query: OfferQuery, index: CatalogueIndex) -> bool:
@@ -239,14 +241,21 @@ def _offer_loading():
 
 
 class CatalogueIndex(SearchIndex):
-    """The search index plus what filtering and default ordering need."""
+    """The search index plus what filtering, default ordering and result pages need.
 
-    def __init__(self, documents: list[Document], areas_serving: dict[str, set[int]],
-                 default_order: dict[int, int], municipalities: set[str],
-                 situations: set[str]) -> None:
+    `offers` holds every offer fully loaded (texts, area, region, situations) and
+    detached from its session: read-only, shared by the worker's threads.
+    """
+
+    def __init__(self, documents: list[Document], offers: dict[int, Offer],
+                 areas_serving: dict[str, set[int]], default_order: dict[int, int],
+                 municipalities: set[str], situations: set[str]) -> None:
         super().__init__(documents)
+        self.offers = offers
+        self.offers_by_slug = {offer.slug: offer for offer in offers.values()}
         self.areas_serving = areas_serving
         self.default_order = default_order
+        self.default_ids = sorted(offers, key=default_order.__getitem__)
         self.municipality_slugs = municipalities
         self.situation_slugs = situations
 
@@ -265,8 +274,14 @@ def current_index() -> CatalogueIndex:
     key = (db.engine.url.render_as_string(), state.fingerprint if state else "")
     with _cache_lock:
         if _cache["key"] != key or _cache["index"] is None:
+            gc.unfreeze()
+            _cache["index"] = None
             _cache["index"] = build_index()
             _cache["key"] = key
+            # The index lives as long as the process: keep the collector from walking
+            # its hundreds of thousands of objects on every collection.
+            gc.collect()
+            gc.freeze()
         _cache["checked"] = now
         return _cache["index"]  # type: ignore[return-value]
 
@@ -277,9 +292,13 @@ def reset_index_cache() -> None:
 
 
 def build_index() -> CatalogueIndex:
-    offers = db.session.scalars(select(Offer).options(*_offer_loading())).all()
-    areas = db.session.scalars(select(Area)).all()
-    situations = db.session.scalars(select(Situation).options(selectinload(Situation.texts))).all()
+    # Its own session: the offers outlive the request that happened to build the index.
+    with Session(db.engine) as session:
+        offers = session.scalars(select(Offer).options(*_offer_loading())).all()
+        areas = session.scalars(select(Area)).all()
+        situations = session.scalars(
+            select(Situation).options(selectinload(Situation.texts))).all()
+        session.expunge_all()
 
     areas_serving: dict[str, set[int]] = {}
     for area in areas:
@@ -313,8 +332,8 @@ def build_index() -> CatalogueIndex:
     # Without a search text: local offers before regional ones, then by Danish title.
     ordered = sorted(offers, key=lambda o: (o.area.kind != "municipality", o.text("da").title))
     return CatalogueIndex(
-        documents, areas_serving, {o.id: i for i, o in enumerate(ordered)},
-        set(areas_serving), {s.slug for s in situations},
+        documents, {o.id: o for o in offers}, areas_serving,
+        {o.id: i for i, o in enumerate(ordered)}, set(areas_serving), {s.slug for s in situations},
     )
 
 
@@ -324,3 +343,14 @@ def _municipality_slugs() -> set[str]:
 
 def _situation_slugs() -> set[str]:
     return current_index().situation_slugs
+
+
+def warm_up(app) -> None:
+    """Build the index before the first request (a gunicorn worker calls this), so no
+    citizen waits seconds for the first search. A missing database only logs: the
+    index is then built on the first search, as without warm-up."""
+    with app.app_context():
+        try:
+            current_index()
+        except Exception as exc:  # noqa: BLE001 - start serving anyway
+            app.logger.warning("Search index not built at start: %s", exc)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, render_template, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from portal.catalogue import service
@@ -56,6 +57,13 @@ def page_url(key: str, lang: str) -> str | None:
 
 def _page_slugs() -> dict[tuple[str, str], str]:
     if "page_slugs" not in g:  # once per request, however many links the page has
-        rows = db.session.execute(select(Page.key, PageText.lang, PageText.slug).join(PageText))
+        try:
+            rows = db.session.execute(
+                select(Page.key, PageText.lang, PageText.slug).join(PageText)).all()
+        except SQLAlchemyError:
+            # The error page renders this layout too: without a database it must still
+            # render (without these links) rather than fail a second time.
+            db.session.rollback()
+            rows = []
         g.page_slugs = {(key, lang): slug for key, lang, slug in rows}
     return g.page_slugs
