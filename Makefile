@@ -1,6 +1,7 @@
 # Indgang — the two commands a newcomer needs:
-#   make run    set everything up and serve the portal on http://127.0.0.1:5000
-#   make test   set everything up and run all tests
+#   make run    set everything up, train the assistant if its data changed, and run the
+#               portal (http://127.0.0.1:5000), Rasa and the action server together
+#   make test   set everything up and run all tests (portal, browser, assistant)
 # Everything else here is a step of those two.
 
 PYTHON ?= python3
@@ -9,17 +10,29 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := portal
+export RASA_TELEMETRY_ENABLED := false
+
+# The assistant: Rasa 3.6 in its own Python 3.10 environment (see bot/README.md).
+BOT        := bot
+BOT_BIN    := $(BOT)/.venv/bin
+BOT_CONFIG ?= config.yml
+BOT_MODEL  := $(BOT)/models/indgang.tar.gz
+BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null)
 
 .PHONY: run test setup venv assets translations db content serve serve-prod \
-        browser lint bench extract-messages clean
+        browser lint bench extract-messages clean bot-venv bot-train bot-test \
+        bot-nlu-report
 
-run: setup db content serve
+run: setup db content bot-train
+	@echo "Indgang: http://$(HOST):$(PORT)/ (the assistant answers about a minute after start; Ctrl-C stops everything)"
+	$(BIN)/honcho start -f Procfile
 
-test: setup browser
-	$(BIN)/ruff check portal tests bench
+test: setup browser bot-train
+	$(BIN)/ruff check portal tests bench bot/actions bot/tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory bot-test
 
-setup: venv assets translations
+setup: venv assets translations bot-venv
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -52,6 +65,7 @@ db: venv
 content: venv
 	$(BIN)/flask content load
 
+# The portal alone (no assistant: the chat then says it is unavailable and offers search).
 serve:
 	@echo "Indgang is running on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -69,7 +83,35 @@ browser:
 	fi
 
 lint: venv
-	$(BIN)/ruff check portal tests bench
+	$(BIN)/ruff check portal tests bench bot/actions bot/tests
+
+bot-venv: $(BOT)/.venv/.installed
+$(BOT)/.venv/.installed: $(BOT)/requirements.txt scripts/find-python3.10
+	@py=$$(scripts/find-python3.10) || exit 1; \
+	  echo "Creating the assistant's environment with $$py (Rasa: 2-3 minutes, 2.7 GB)"; \
+	  $$py -m venv $(BOT)/.venv
+	$(BOT_BIN)/pip install --quiet --upgrade pip
+	$(BOT_BIN)/pip install --quiet -r $(BOT)/requirements.txt
+	@touch $@
+
+# Trains only when the pipeline, the domain or the training data changed.
+# CI trains with BOT_CONFIG=config-ci.yml: the same pipeline, fewer epochs.
+bot-train: $(BOT_MODEL)
+$(BOT_MODEL): $(BOT)/.venv/.installed $(BOT_DATA)
+	cd $(BOT) && .venv/bin/rasa train --domain domain --data data --config $(BOT_CONFIG) \
+	  --out models --fixed-model-name indgang
+	@touch $@
+
+bot-test: bot-train
+	cd $(BOT) && .venv/bin/rasa data validate --domain domain --data data --fail-on-warnings
+	cd $(BOT) && .venv/bin/rasa test core --stories tests/stories --model models/indgang.tar.gz \
+	  --fail-on-prediction-errors --out results/core
+	cd $(BOT) && .venv/bin/python -m pytest -q tests/actions
+
+# Intent precision/recall/F1 per intent by cross-validation (report in bot/results/nlu).
+bot-nlu-report: bot-venv
+	cd $(BOT) && .venv/bin/rasa test nlu --data data --config $(BOT_CONFIG) --domain domain \
+	  --cross-validation --folds 3 --out results/nlu
 
 bench: setup
 	$(BIN)/python -m bench.run
