@@ -757,23 +757,20 @@ def page_weights(base_url: str, chromium: str | None, catalogue: Catalogue) -> d
 
 def profile_search(catalogue: Catalogue, rounds: int, with_cprofile: bool) -> dict:
     """In-process timing of `find_offers` for every evaluation query, and where it goes:
-    filtering, ranking, loading the page of offers from the database, garbage collection.
+    filtering, ranking (result pages come from the in-memory index), garbage collection.
     """
     os.environ.update({k: v for k, v in app_env(catalogue).items()
                        if k in ("DATABASE_URL", "INDGANG_CONTENT_DIR", "SECRET_KEY")})
-    from sqlalchemy import select
 
     from portal import create_app
     from portal.catalogue import service
-    from portal.catalogue.models import Offer
-    from portal.extensions import db
 
     app = create_app()
     queries = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
     report: dict = {"catalogue": catalogue.name, "backend": catalogue.backend}
     timings: dict[str, list[float]] = {k: [] for k in (
         "api_request_in_process", "find_offers", "filter_candidates", "rank_warm_cache",
-        "rank_cold_cache", "load_page_from_db")}
+        "rank_cold_cache")}
 
     def clock(name: str, func):
         t0 = time.perf_counter()
@@ -811,14 +808,12 @@ def profile_search(catalogue: Catalogue, rounds: int, with_cprofile: bool) -> di
         try:
             for _ in range(rounds):
                 for q, path in zip(parsed, paths, strict=True):
-                    results = clock("find_offers", lambda q=q: service.find_offers(q))
-                    ids = [o.id for o in results.items]
+                    clock("find_offers", lambda q=q: service.find_offers(q))
                     candidates = clock("filter_candidates", lambda q=q: {
-                        d.offer_id for d in index.documents if service._passes(d, q, index)})
+                        d.offer_id for d in (index.documents_for.get(q.municipality, [])
+                                             if q.municipality else index.documents)
+                        if service._passes(d, q)})
                     clock("rank_warm_cache", lambda q=q, c=candidates: index.rank(q.q, c))
-                    clock("load_page_from_db", lambda ids=ids: db.session.scalars(
-                        select(Offer).where(Offer.id.in_(ids))
-                        .options(*service._offer_loading())).all())
                     clock("api_request_in_process", lambda p=path: client.get(
                         p, headers={"Accept-Encoding": ACCEPT_ENCODING}))
         finally:

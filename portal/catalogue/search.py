@@ -56,12 +56,6 @@ class Document:
     phrases: list[tuple[str, float]] = field(default_factory=list)  # (phrase, weight)
 
 
-@dataclass(frozen=True)
-class Hit:
-    offer_id: int
-    score: float
-
-
 class SearchIndex:
     def __init__(self, documents: Iterable[Document]) -> None:
         self.documents = list(documents)
@@ -86,6 +80,13 @@ class SearchIndex:
         self.idf = {
             term: math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
             for term, docs in postings.items()
+        }
+        # Longest phrase in words: a query is matched by looking up its word runs.
+        self.longest_phrase = max((len(t.split()) for t in self.phrases), default=0)
+        # idf × saturated tf, once, rather than on every query.
+        self.weights = {
+            term: {doc_id: self.idf[term] * tf for doc_id, tf in docs.items()}
+            for term, docs in self.postings.items()
         }
         self.vocabulary = sorted(self.postings)
         self._vocabulary_set = set(self.vocabulary)
@@ -144,22 +145,28 @@ class SearchIndex:
         """False for a query of only stopwords or punctuation ("og", "?")."""
         return bool(tokens(query))
 
-    def rank(self, query: str, candidates: set[int] | None = None) -> list[Hit]:
-        """Offers matching `query`, best first. `candidates` limits which offers count."""
+    def rank(self, query: str, candidates: set[int] | None = None) -> list[tuple[int, float]]:
+        """(offer id, score) of the offers matching `query`, best first.
+
+        `candidates` limits which offers count.
+        """
         scores: dict[int, float] = defaultdict(float)
         for word in dict.fromkeys(tokens(query)):  # each distinct word once
             best: dict[int, float] = {}
             for term, certainty in self.expand(word):
-                idf = self.idf[term]
-                for doc_id, tf in self.postings[term].items():
-                    value = certainty * idf * tf
+                for doc_id, weight in self.weights[term].items():
+                    value = certainty * weight
                     if value > best.get(doc_id, 0.0):
                         best[doc_id] = value
             for doc_id, value in best.items():
                 scores[doc_id] += value
-        folded_query = f" {phrase(query)} "
-        for text, docs in self.phrases.items():
-            if f" {text} " in folded_query:
+        query_words = phrase(query).split()
+        runs = {" ".join(query_words[start:start + size])
+                for size in range(2, min(self.longest_phrase, len(query_words)) + 1)
+                for start in range(len(query_words) - size + 1)}
+        for run in runs:
+            docs = self.phrases.get(run)
+            if docs:
                 for doc_id, weight in docs.items():
                     scores[doc_id] += PHRASE_BONUS * weight
         if candidates is not None:
@@ -167,6 +174,7 @@ class SearchIndex:
         if not scores:
             return []
         top = max(scores.values())
-        hits = [Hit(d, s) for d, s in scores.items() if s >= top * MIN_RELATIVE_SCORE]
-        hits.sort(key=lambda h: (-h.score, h.offer_id))
+        floor = top * MIN_RELATIVE_SCORE
+        hits = [(d, s) for d, s in scores.items() if s >= floor]
+        hits.sort(key=lambda hit: (-hit[1], hit[0]))
         return hits

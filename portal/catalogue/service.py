@@ -199,24 +199,26 @@ def find_offers(query: OfferQuery) -> OfferResults:
     """
     index = current_index()
     if query.filtered:
-        candidates = [doc.offer_id for doc in index.documents if _passes(doc, query, index)]
+        # The municipality narrows most: start from its (precomputed) share of offers.
+        pool = (index.documents_for.get(query.municipality, []) if query.municipality
+                else index.documents)
+        candidates = [doc.offer_id for doc in pool if _passes(doc, query)]
     else:
         candidates = index.default_ids
     if query.q and index.has_meaning(query.q):
         hits = index.rank(query.q, set(candidates))
-        ordered = [h.offer_id for h in hits]
-        scores = {h.offer_id: round(h.score, 3) for h in hits}
+        ordered = [offer_id for offer_id, _score in hits]
     else:
+        hits = []
         ordered = sorted(candidates, key=index.default_order.__getitem__)
-        scores = {}
     start = (query.page - 1) * query.per_page
     page_ids = ordered[start:start + query.per_page]
+    scores = {offer_id: round(score, 3) for offer_id, score in hits[start:start + query.per_page]}
     return OfferResults(query, [index.offers[i] for i in page_ids], len(ordered), scores)
 
 
-def _passes(doc: Document, query: OfferQuery, index: CatalogueIndex) -> bool:
-    if query.municipality and doc.area_id not in index.areas_serving[query.municipality]:
-        return False
+def _passes(doc: Document, query: OfferQuery) -> bool:
+    """The filters other than the municipality (see `CatalogueIndex.documents_for`)."""
     if query.situation and query.situation not in doc.situations:
         return False
     if query.access and doc.access not in query.access:
@@ -256,6 +258,11 @@ class CatalogueIndex(SearchIndex):
         self.areas_serving = areas_serving
         self.default_order = default_order
         self.default_ids = sorted(offers, key=default_order.__getitem__)
+        # A municipality's offers: its own and its region's.
+        self.documents_for = {
+            slug: [doc for doc in documents if doc.area_id in area_ids]
+            for slug, area_ids in areas_serving.items()
+        }
         self.municipality_slugs = municipalities
         self.situation_slugs = situations
 
