@@ -18,7 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portal import assets, cli, errors, security
+    from portal import assets, chat, cli, errors, security
     from portal.api import bp as api_bp
     from portal.extensions import babel, compress, csrf, db, migrate
     from portal.i18n import current_lang
@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # read-only JSON; state-changing API routes add their own checks
+    chat.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -41,6 +41,17 @@ class Config:
         self.COMPRESS_STREAMING_ENDPOINT_CONDITIONAL = ["static", "dkfds"]
         self.SEND_FILE_MAX_AGE_DEFAULT = 31536000
         self.JSON_SORT_KEYS = False
+        # The chat: the portal forwards messages to Rasa's REST webhook (never the browser).
+        self.RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+        self.CHAT_TIMEOUT = float(os.environ.get("CHAT_TIMEOUT", "8"))
+        # Rate limits for the chat: per conversation, and per address (a library's or an
+        # office's shared address has many visitors). `memory://` is per process; use
+        # Redis (`redis://host:6379`) with several workers or servers.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "20/minute;300/day")
+        self.CHAT_RATE_LIMIT_PER_ADDRESS = os.environ.get(
+            "CHAT_RATE_LIMIT_PER_ADDRESS", "120/minute"
+        )
 
 
 def _normalise_db_url(url: str) -> str:

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/chat/"))
 
 
 def init_app(app: Flask) -> None:

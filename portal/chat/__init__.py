@@ -1,0 +1,31 @@
+"""The chat: the browser talks only to the portal (same origin), the portal to Rasa.
+
+`POST /chat/messages` takes `{"message": "...", "lang": "da"|"en"}` and answers
+`{"status": "ok"|"unavailable", "messages": [...]}` (see bot/README.md for the contract
+with the bot, and `service.py` for the rules).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("chat", __name__, url_prefix="/chat")
+
+
+def init_app(app: Flask) -> None:
+    from portal.chat import views
+    from portal.chat.limits import ChatLimiter
+    from portal.chat.rasa import RasaClient
+    from portal.extensions import csrf
+
+    app.extensions["chat_bot"] = RasaClient(app.config["RASA_URL"], app.config["CHAT_TIMEOUT"])
+    app.extensions["chat_limiter"] = ChatLimiter(
+        app.config["RATELIMIT_STORAGE_URI"],
+        app.config["CHAT_RATE_LIMIT"],
+        app.config["CHAT_RATE_LIMIT_PER_ADDRESS"],
+    )
+    app.register_blueprint(bp)
+    # The view checks the token itself, after it knows the page's language, so that a
+    # missing token gets a JSON answer the widget can show.
+    csrf.exempt(bp)
+    app.context_processor(views.widget_context)

@@ -1,0 +1,117 @@
+"""The chat endpoint and the widget's page data. Thin: the rules are in service.py."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import flask_babel
+from flask import current_app, g, jsonify, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from portal.chat import bp, service
+from portal.extensions import csrf
+from portal.i18n import DEFAULT, LANGUAGES, current_lang
+
+CONVERSATION_KEY = "chat_conversation"
+
+
+@bp.post("/messages")
+def messages():
+    data = request.get_json(silent=True)
+    lang = _language(data)
+    g.lang = lang
+    flask_babel.refresh()  # answer (errors too) in the page's language
+    try:
+        csrf.protect()
+    except CSRFError:
+        return _error("csrf", _("The chat has expired. Please reload the page and try "
+                                "again."), 400)
+    if not isinstance(data, dict):
+        return _error("bad_request", _("The message could not be read. Please try again."), 400)
+
+    sender = _conversation_id()
+    wait = current_app.extensions["chat_limiter"].retry_after(sender, request.remote_addr or "")
+    if wait is not None:
+        response = _error("rate_limited", _("You have sent many messages in a short time. "
+                                            "Please wait a minute, then try again."), 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    try:
+        text = service.clean_message(data.get("message"))
+    except service.MessageError as error:
+        if error.code == "too_long":
+            message = _("Your message is too long. Please use at most %(limit)d characters.",
+                        limit=service.MAX_MESSAGE_LENGTH)
+        else:
+            message = _("Please write a message.")
+        return _error(error.code, message, 400)
+
+    municipality = getattr(g, "municipality", None)
+    metadata = {"lang": lang, "municipality": municipality.slug if municipality else None}
+    reply = service.answer(current_app.extensions["chat_bot"], sender, text, metadata,
+                           fallback=lambda: _unavailable(lang))
+    return _no_store(jsonify(reply.to_json()))
+
+
+def widget_context() -> dict[str, Any]:
+    return {"chat_config": _widget_config}
+
+
+def _widget_config() -> dict[str, Any]:
+    """What the widget's script needs from the page: URLs and strings in its language."""
+    lang = current_lang()
+    return {
+        "url": url_for("chat.messages"),
+        "lang": lang,
+        "greeting": [service.Message(text=_(
+            "Hello. I am Indgang's chat assistant. Tell me in your own words what you "
+            "need help with — for yourself or for someone close to you.")).to_json(),
+            service.Message(text=_(
+            "I am a computer program: I guide you to offers, but I decide nothing. "
+            "You are anonymous here, so please do not write your name, CPR number or "
+            "other personal details.")).to_json()],
+        "fallback": _unavailable(lang).to_json()["messages"],
+        "strings": {
+            "you": _("You wrote:"),
+            "bot": _("The assistant wrote:"),
+            "writing": _("The assistant is writing …"),
+        },
+    }
+
+
+def _unavailable(lang: str) -> service.Reply:
+    from portal.web.guidance import page_url
+
+    intake = page_url("intake", lang) or url_for(
+        "guidance.page", lang=lang, slug="en-indgang" if lang == "da" else "one-entrance")
+    return service.unavailable_reply(url_for("catalogue.search", lang=lang), intake)
+
+
+def _language(data: object) -> str:
+    value = data.get("lang") if isinstance(data, dict) else None
+    if value not in LANGUAGES:
+        value = request.args.get("lang")
+    return value if value in LANGUAGES else DEFAULT
+
+
+def _conversation_id() -> str:
+    """A random id for this visit's conversation (Rasa's `sender`); no personal data."""
+    value = session.get(CONVERSATION_KEY)
+    if not isinstance(value, str) or not value:
+        value = secrets.token_urlsafe(16)
+        session[CONVERSATION_KEY] = value
+    return value
+
+
+def _error(code: str, message: str, status: int):
+    response = _no_store(jsonify(status="error", error=code, message=message))
+    response.status_code = status
+    return response
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,242 @@
+/* Indgang's chat widget. No framework, no HTML from data: every message is built with
+   createElement and textContent, so a bot text like "<b>" shows as "<b>".
+
+   Without this script the header's chat link simply leads to search. With it, the link
+   becomes a button that opens the chat dialog (templates/chat/_widget.html). The page's
+   strings, the endpoint and the fallback (search, intake, 112, Livslinien) come from the
+   JSON block #chat-config, rendered in the page's language. */
+(function () {
+  "use strict";
+
+  var configBlock = document.getElementById("chat-config");
+  var panel = document.querySelector("[data-chat-panel]");
+  var link = document.querySelector("[data-chat-launcher]");
+  var tokenMeta = document.querySelector('meta[name="csrf-token"]');
+  if (!configBlock || !panel || !link || !tokenMeta || !window.fetch ||
+      typeof panel.showModal !== "function") {
+    return; // the link to search keeps working
+  }
+
+  var config = JSON.parse(configBlock.textContent);
+  var log = panel.querySelector("[data-chat-log]");
+  var status = panel.querySelector("[data-chat-status]");
+  var form = panel.querySelector("[data-chat-form]");
+  var input = form.querySelector("input");
+  var STORE_KEY = "indgang-chat";
+  var MAX_ENTRIES = 100;
+  var REQUEST_TIMEOUT_MS = 25000; // the portal gives up on Rasa well before this
+  var entries = load();
+  var busy = false;
+
+  // The link becomes a real button (it opens a dialog; it does not go anywhere).
+  var launcher = document.createElement("button");
+  launcher.type = "button";
+  launcher.className = link.className;
+  launcher.setAttribute("aria-haspopup", "dialog");
+  while (link.firstChild) {
+    launcher.appendChild(link.firstChild);
+  }
+  link.replaceWith(launcher);
+
+  launcher.addEventListener("click", open);
+  panel.querySelector("[data-chat-close]").addEventListener("click", function () {
+    panel.close();
+  });
+  // Esc closes a modal dialog natively; either way, focus goes back to the launcher.
+  panel.addEventListener("close", function () {
+    launcher.focus();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) {
+      return;
+    }
+    input.value = "";
+    send(text, text);
+  });
+
+  function open() {
+    if (!panel.open) {
+      panel.showModal();
+    }
+    if (!log.firstChild) {
+      if (!entries.length) {
+        config.greeting.forEach(function (message) {
+          entries.push({ who: "bot", message: message });
+        });
+        save();
+      }
+      entries.forEach(function (entry) {
+        render(entry);
+      });
+    }
+    scrollToEnd();
+    input.focus();
+  }
+
+  function send(message, shownAs) {
+    busy = true;
+    retireButtons();
+    add({ who: "user", message: { text: shownAs } });
+    status.textContent = config.strings.writing;
+    panel.classList.add("is-busy");
+
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && window.setTimeout(function () { controller.abort(); },
+                                                REQUEST_TIMEOUT_MS);
+    fetch(config.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRFToken": tokenMeta.content
+      },
+      body: JSON.stringify({ message: message, lang: config.lang }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      return response.json();
+    }).then(function (data) {
+      if (data && Array.isArray(data.messages) && data.messages.length) {
+        data.messages.forEach(function (m) { add({ who: "bot", message: m }); });
+      } else if (data && typeof data.message === "string") {
+        // Too many messages, too long, expired page: the portal says what to do.
+        add({ who: "notice", message: { text: data.message } });
+      } else {
+        unavailable();
+      }
+    }).catch(unavailable).then(function () {
+      if (timer) {
+        window.clearTimeout(timer);
+      }
+      busy = false;
+      status.textContent = "";
+      panel.classList.remove("is-busy");
+    });
+  }
+
+  function unavailable() {
+    config.fallback.forEach(function (m) { add({ who: "bot", message: m }); });
+  }
+
+  function add(entry) {
+    entries.push(entry);
+    if (entries.length > MAX_ENTRIES) {
+      entries = entries.slice(-MAX_ENTRIES);
+    }
+    save();
+    render(entry);
+    scrollToEnd();
+  }
+
+  /* Reply buttons belong to their turn: once the citizen answers, they are disabled. */
+  function retireButtons() {
+    entries.forEach(function (entry) { entry.used = true; });
+    var buttons = log.querySelectorAll(".chat-reply");
+    for (var i = 0; i < buttons.length; i += 1) {
+      buttons[i].disabled = true;
+    }
+  }
+
+  function render(entry) {
+    var m = entry.message || {};
+    var item = document.createElement("div");
+    item.className = "chat-message chat-message--" + entry.who;
+    var who = document.createElement("span");
+    who.className = "sr-only";
+    who.textContent = entry.who === "user" ? config.strings.you : config.strings.bot;
+    item.appendChild(who);
+
+    if (typeof m.text === "string" && m.text) {
+      var text = document.createElement("p");
+      text.className = "chat-text";
+      text.textContent = m.text;
+      item.appendChild(text);
+    }
+
+    var links = (Array.isArray(m.links) ? m.links : []).filter(function (l) {
+      return l && typeof l.title === "string" && isSafeUrl(l.url);
+    });
+    if (links.length) {
+      var list = document.createElement("ul");
+      list.className = "chat-links";
+      links.forEach(function (l) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = l.url;
+        a.className = "chat-link-title";
+        a.textContent = l.title;
+        li.appendChild(a);
+        if (typeof l.text === "string" && l.text) {
+          var why = document.createElement("span");
+          why.className = "chat-link-text";
+          why.textContent = l.text;
+          li.appendChild(why);
+        }
+        list.appendChild(li);
+      });
+      item.appendChild(list);
+    }
+
+    var buttons = Array.isArray(m.buttons) ? m.buttons : [];
+    if (buttons.length) {
+      var group = document.createElement("div");
+      group.className = "chat-buttons";
+      buttons.forEach(function (b) {
+        if (!b || typeof b.title !== "string" || typeof b.payload !== "string") {
+          return;
+        }
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button-secondary chat-reply";
+        button.textContent = b.title;
+        button.disabled = Boolean(entry.used);
+        button.addEventListener("click", function () {
+          if (busy) {
+            return;
+          }
+          send(b.payload, b.title);
+          input.focus(); // the pressed button is now disabled
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+  }
+
+  /* The portal already drops other links; this is a second lock on the same door. */
+  function isSafeUrl(url) {
+    if (typeof url !== "string") {
+      return false;
+    }
+    if (/^tel:\+?[0-9]+$/.test(url)) {
+      return true;
+    }
+    return url.charAt(0) === "/" && url.charAt(1) !== "/" && url.indexOf("\\") === -1;
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  /* The conversation follows the citizen from page to page in this tab only
+     (sessionStorage: gone when the tab closes). */
+  function load() {
+    try {
+      var stored = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "[]");
+      return Array.isArray(stored) ? stored : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function save() {
+    try {
+      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(entries));
+    } catch (e) {
+      // private mode or full storage: the chat works, it just does not follow pages
+    }
+  }
+}());
