@@ -43,11 +43,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def make_app(url: str, **overrides) -> Flask:
     from portal.config import _normalise_db_url
+    from tests.chat.stack import closed_url
 
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(url),
         "SECRET_KEY": "test-secret",
+        # Never a Rasa that happens to run on this machine: the chat tests choose theirs.
+        "RASA_URL": closed_url(),
         **overrides,
     })
     return app
@@ -88,3 +91,51 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# --- The chat's assistant (bot/): the real Rasa stack, or none ---------------------------
+
+@pytest.fixture(scope="session")
+def rasa_stack(app: Flask, live_server: str) -> Iterator:
+    """Rasa and its action server from bot/, on free ports, talking to the live portal.
+
+    Started once per test session (about a minute, 1.1 GB) and stopped at its end.
+    Skips locally, fails in CI, without bot/.venv or a trained model.
+    """
+    from tests.chat.stack import MODEL, RASA, RasaStack
+
+    need(RASA.exists(), "the assistant's environment bot/.venv is missing (make bot-venv)")
+    need(MODEL.exists(), "no trained assistant at bot/models/indgang.tar.gz (make bot-train)")
+    stack = RasaStack(live_server)
+    try:
+        stack.start()
+        stack.warm_up()
+    except RuntimeError as error:
+        stack.stop()
+        pytest.fail(f"the assistant did not start: {error}")
+    yield stack
+    stack.stop()
+
+
+def _use_bot(app: Flask, client) -> Iterator[None]:
+    previous = app.extensions["chat_bot"]
+    app.extensions["chat_bot"] = client
+    yield
+    app.extensions["chat_bot"] = previous
+
+
+@pytest.fixture()
+def with_rasa(app: Flask, rasa_stack) -> Iterator:
+    """The portal's chat talks to the real Rasa (a generous timeout: 2 shared cores)."""
+    from portal.chat.rasa import RasaClient
+
+    yield from _use_bot(app, RasaClient(rasa_stack.rasa_url, timeout=60))
+
+
+@pytest.fixture()
+def rasa_down(app: Flask) -> Iterator:
+    """The portal's chat points at a port where nothing listens."""
+    from portal.chat.rasa import RasaClient
+    from tests.chat.stack import closed_url
+
+    yield from _use_bot(app, RasaClient(closed_url(), timeout=2))

@@ -96,8 +96,7 @@ def safe_url(value: object) -> str | None:
 
     Allowed: "/tilbud/x", "/soeg?q=...", "tel:70 201 201" (given back as "tel:70201201").
     Dropped: other schemes and hosts ("https://...", "javascript:..."), protocol-relative
-    "//host" and "/\\host" (browsers read both as another site), and anything with
-    whitespace or control characters in a path.
+    "//host" and "/\\host" (browsers read both as another site), and control characters.
     """
     if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
         return None
@@ -106,7 +105,9 @@ def safe_url(value: object) -> str | None:
         return "tel:" + re.sub(r"[ \-]", "", tel.group(1))
     if not value.startswith("/") or value[1:2] in ("/", "\\"):
         return None
-    if "\\" in value or re.search(r"[\s\x00-\x1f\x7f]", value):
+    # Browsers drop tabs and newlines inside a URL ("/\t/host" becomes "//host") and read
+    # "\" as "/": refuse them all. A plain space (in a query) is harmless.
+    if "\\" in value or value != value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
         return None
     return value
 

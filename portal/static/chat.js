@@ -214,7 +214,8 @@
     if (/^tel:\+?[0-9]+$/.test(url)) {
       return true;
     }
-    return url.charAt(0) === "/" && url.charAt(1) !== "/" && url.indexOf("\\") === -1;
+    return url.charAt(0) === "/" && url.charAt(1) !== "/" && url.indexOf("\\") === -1 &&
+      !/[\u0000-\u001f\u007f]/.test(url);
   }
 
   function scrollToEnd() {
