@@ -20,7 +20,7 @@ BOT_MODEL  := $(BOT)/models/indgang.tar.gz
 BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null)
 
 .PHONY: run test setup venv assets translations db content serve serve-prod \
-        browser lint bench extract-messages clean bot-venv bot-train bot-test \
+        browser lint bench bench-chat extract-messages clean bot-venv bot-train bot-test \
         bot-nlu-report
 
 run: setup db content bot-train
@@ -115,6 +115,10 @@ bot-nlu-report: bot-venv
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+# The assistant: turn latency and throughput through the portal, memory, training time.
+bench-chat: setup
+	$(BIN)/python -m bench.chat
 
 clean:
 	rm -rf $(VENV) node_modules instance
