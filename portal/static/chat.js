@@ -56,19 +56,19 @@
     send(text, text);
   });
 
+  // The conversation so far (from earlier pages in this tab) is in place before the
+  // dialog opens, so screen readers do not announce it again as new.
+  entries.forEach(function (entry) {
+    render(entry);
+  });
+
   function open() {
     if (!panel.open) {
       panel.showModal();
     }
-    if (!log.firstChild) {
-      if (!entries.length) {
-        config.greeting.forEach(function (message) {
-          entries.push({ who: "bot", message: message });
-        });
-        save();
-      }
-      entries.forEach(function (entry) {
-        render(entry);
+    if (!entries.length) {
+      config.greeting.forEach(function (message) {
+        add({ who: "bot", message: message });
       });
     }
     scrollToEnd();
