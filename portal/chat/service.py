@@ -150,9 +150,11 @@ def normalise(raw: list[Any]) -> list[Message]:
     """Rasa's messages as the widget shows them; unknown parts and unsafe links dropped.
 
     The text stays text: the widget renders it with textContent, so "<b>" shows as
-    "<b>". Messages with nothing left to show are left out.
+    "<b>". Messages with nothing left to show are left out. Rasa's REST channel sends
+    one utterance's text (and buttons) and its `custom` links as two messages; the
+    links join the text they belong to.
     """
-    messages = []
+    messages: list[Message] = []
     for item in raw:
         if not isinstance(item, dict):
             continue
@@ -161,8 +163,13 @@ def normalise(raw: list[Any]) -> list[Message]:
             buttons=_buttons(item.get("buttons")),
             links=_links(item.get("custom")),
         )
-        if message.text or message.buttons or message.links:
-            messages.append(message)
+        if not (message.text or message.buttons or message.links):
+            continue
+        only_links = not message.text and not message.buttons
+        if only_links and messages and not messages[-1].links:
+            previous = messages.pop()
+            message = Message(previous.text, previous.buttons, message.links)
+        messages.append(message)
     return messages
 
 

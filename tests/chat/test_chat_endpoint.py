@@ -238,15 +238,26 @@ def test_the_bots_messages_are_normalised(client, stub):
     assert data["status"] == "ok"
     assert data["messages"] == [
         {"text": "<b>Hej</b> <script>alert(1)</script>", "buttons": [], "links": []},
-        {"text": "Hvor bor du?", "links": [], "buttons": [
+        {"text": "Hvor bor du?", "buttons": [
             {"title": "København",
-             "payload": '/inform_municipality{"municipality":"koebenhavn"}'}]},
-        {"text": "", "buttons": [], "links": [
+             "payload": '/inform_municipality{"municipality":"koebenhavn"}'}], "links": [
             {"title": "U-turn", "text": "For unge", "url": "/tilbud/u-turn-koebenhavn"},
             {"title": "Søg", "text": "", "url": "/soeg?q=min søn&municipality=koebenhavn"},
             {"title": "Livslinien", "text": "Døgnet rundt?", "url": "tel:70201201"},
         ]},
     ]
+
+
+def test_links_join_the_text_rasa_sent_them_with():
+    """Rasa's REST channel splits `utter_message(text=..., json_message=...)` in two."""
+    link = {"title": "U-turn", "text": "", "url": "/tilbud/u-turn-koebenhavn"}
+    raw = [
+        {"custom": {"links": [link]}},  # nothing before it: stays on its own
+        {"text": "Ring 112"}, {"custom": {"links": [link]}},
+        {"custom": {"links": [link]}},  # the text before already has links
+    ]
+    assert [(m.text, len(m.links)) for m in service.normalise(raw)] == [
+        ("", 1), ("Ring 112", 1), ("", 1)]
 
 
 @pytest.mark.parametrize(("status", "reply"), [
