@@ -66,6 +66,9 @@ def _widget_config() -> dict[str, Any]:
     return {
         "url": url_for("chat.messages"),
         "lang": lang,
+        # The portal waits for Rasa's connect and for its answer: the page waits longer.
+        "timeout_ms": int((getattr(current_app.extensions["chat_bot"], "timeout", 8) * 2 + 10)
+                          * 1000),
         "greeting": [service.Message(text=_(
             "Hello. I am Indgang's chat assistant. Tell me in your own words what you "
             "need help with — for yourself or for someone close to you.")).to_json(),

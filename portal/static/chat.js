@@ -24,7 +24,7 @@
   var input = form.querySelector("input");
   var STORE_KEY = "indgang-chat";
   var MAX_ENTRIES = 100;
-  var REQUEST_TIMEOUT_MS = 25000; // the portal gives up on Rasa well before this
+  var REQUEST_TIMEOUT_MS = config.timeout_ms || 26000; // the portal gives up before this
   var entries = load();
   var busy = false;
 
