@@ -31,6 +31,7 @@ class Config:
             "text/html",
             "text/css",
             "application/javascript",
+            "text/javascript",
             "application/json",
             "image/svg+xml",
             "text/plain",
