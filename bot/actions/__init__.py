@@ -1,0 +1,1 @@
+"""Indgang's rasa-sdk action server (run: rasa run actions --actions actions)."""

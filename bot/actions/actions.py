@@ -1,0 +1,478 @@
+"""The action server: slots from the portal's metadata, the municipality form, guidance.
+
+Every offer comes from the portal's API (actions/portal.py); every word from the
+domain's responses (actions/texts.py). Actions never raise on a portal failure: the
+citizen is told plainly that offers cannot be looked up now and gets other ways in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import places, texts
+from actions.portal import Municipality, Offer, PortalClient, PortalUnavailable, default_client
+
+logger = logging.getLogger(__name__)
+
+LANGS = ("da", "en")
+OTHER = "other"  # municipality slot: not in the demo catalogue, or not told
+MAX_OFFERS = 3
+MAX_RELATIVE_OFFERS = 2
+
+SITUATION_INTENTS = {
+    "situation_alcohol": "alcohol",
+    "situation_drugs": "drugs",
+    "situation_mental_health": "mental-health",
+    "situation_loneliness": "loneliness",
+    "situation_debt": "debt",
+    "situation_housing": "housing",
+    "situation_violence": "violence",
+    "situation_discharged": "discharged",
+    "situation_disability": "disability",
+    "situation_work_education": "work-education",
+    "situation_daily_life": "daily-life",
+    "situation_relative_support": "relatives",
+}
+RELATIVES = "relatives"
+
+INTAKE_PATH = {"da": "/en-indgang", "en": "/en/one-entrance"}
+SEARCH_PATH = {"da": "/soeg", "en": "/en/search"}
+
+
+def lang_of(tracker: Tracker) -> str:
+    lang = tracker.get_slot("lang")
+    return lang if lang in LANGS else "da"
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def _is_payload(text: str) -> bool:
+    return text.startswith("/")
+
+
+def search_path(lang: str, q: str | None = None, municipality: str | None = None) -> str:
+    """A portal search path; the portal only shows paths without whitespace."""
+    params = {k: v for k, v in (("q", q), ("municipality", municipality)) if v}
+    return SEARCH_PATH[lang] + ("?" + urlencode(params) if params else "")
+
+
+def link(lang: str, name: str, url: str | None = None) -> dict[str, str]:
+    data = texts.message(name, lang)["custom"]
+    return {"title": data["title"], "text": data["text"], "url": url or data["url"]}
+
+
+class Resolution:
+    """What a written municipality turned out to be."""
+
+    def __init__(self, slug: str | None, name: str | None) -> None:
+        self.slug = slug  # a catalogue slug, OTHER, or None (not a municipality)
+        self.name = name  # how to call it in a sentence
+
+
+def resolve_municipality(value: str, lang: str,
+                         client: PortalClient | None = None) -> Resolution:
+    """Map what someone wrote to the catalogue's slug, leniently.
+
+    "kbh", "Kobenhavn", "Copenhagen" -> koebenhavn; "Odense" -> OTHER (a real
+    municipality the demo lacks); "blabla" -> None.
+    """
+    client = client or default_client()
+    value = (value or "").strip()
+    if not value:
+        return Resolution(None, None)
+    if value == OTHER:
+        return Resolution(OTHER, None)
+    try:
+        known = client.municipalities(lang)
+    except PortalUnavailable:
+        known = []
+    by_slug = {m.slug: m for m in known}
+    if value in by_slug:
+        return Resolution(value, by_slug[value].name)
+    pairs: list[tuple[str, str]] = []
+    for m in known:
+        pairs += [(m.name, m.slug), (m.slug, m.slug)]
+    slug = places.match(value, pairs)
+    if slug:
+        return Resolution(slug, by_slug[slug].name)
+    danish = places.danish_municipality(value)
+    if danish:
+        if not known:  # portal down: trust the spelling, the search will say the rest
+            return Resolution(places.slugify(danish), danish)
+        return Resolution(OTHER, danish)
+    return Resolution(None, None)
+
+
+def municipality_name(slug: str | None, lang: str, client: PortalClient) -> str:
+    try:
+        for m in client.municipalities(lang):
+            if m.slug == slug:
+                return m.name
+    except PortalUnavailable:
+        pass
+    return slug or ""
+
+
+def covered_list(known: list[Municipality], lang: str) -> str:
+    names = [m.name for m in known]
+    if len(names) < 2:
+        return "".join(names)
+    joiner = " og " if lang == "da" else " and "
+    return ", ".join(names[:-1]) + joiner + names[-1]
+
+
+class ActionReadMetadata(Action):
+    """Custom slot mapping: runs in action_extract_slots after every user message.
+
+    Sets `lang` and `municipality` from the portal's metadata, and remembers the
+    situation the citizen describes (its slug, their own words, who it is about).
+    A municipality chosen in the chat is only replaced when the portal sends a
+    different one than before (the citizen changed it on the page), never by an
+    empty value.
+    """
+
+    def name(self) -> str:
+        return "action_read_metadata"
+
+    def __init__(self, client: PortalClient | None = None) -> None:
+        self._client = client
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        events: list[EventType] = []
+        message = tracker.latest_message or {}
+        metadata = message.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            metadata = {}
+
+        lang = metadata.get("lang")
+        current_lang = tracker.get_slot("lang")
+        if lang in LANGS and lang != current_lang:
+            events.append(SlotSet("lang", lang))
+        elif current_lang not in LANGS:
+            events.append(SlotSet("lang", "da"))
+        lang = lang if lang in LANGS else lang_of(tracker)
+
+        portal_municipality = metadata.get("municipality")
+        if isinstance(portal_municipality, str) and portal_municipality.strip():
+            portal_municipality = portal_municipality.strip()
+            if portal_municipality != tracker.get_slot("metadata_municipality"):
+                events.append(SlotSet("metadata_municipality", portal_municipality))
+                if portal_municipality != tracker.get_slot("municipality"):
+                    events.append(SlotSet("municipality", portal_municipality))
+
+        intent = (message.get("intent") or {}).get("name")
+        written = _entity(tracker, "municipality")
+        if written and intent != "crisis":
+            found = resolve_municipality(written, lang, self._client)
+            if found.slug:
+                events += [SlotSet("municipality", found.slug),
+                           SlotSet("municipality_name", found.name)]
+
+        text = (message.get("text") or "").strip()
+        if intent in SITUATION_INTENTS or intent == "book_session":
+            own_words = None if _is_payload(text) else text
+            events += [
+                SlotSet("topic", "virtual" if intent == "book_session" else "situation"),
+                SlotSet("relation", _entity(tracker, "relation")),
+            ]
+            if intent in SITUATION_INTENTS:
+                events += [SlotSet("situation", SITUATION_INTENTS[intent]),
+                           SlotSet("search_text", own_words)]
+        return events
+
+
+class ActionAskMunicipality(Action):
+    """Asks for the municipality with a button per municipality in the catalogue."""
+
+    def name(self) -> str:
+        return "action_ask_municipality"
+
+    def __init__(self, client: PortalClient | None = None) -> None:
+        self._client = client
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        lang = lang_of(tracker)
+        client = self._client or default_client()
+        data = texts.message("text_ask_municipality", lang)
+        try:
+            known = client.municipalities(lang)
+        except PortalUnavailable:
+            known = []
+        buttons = [{"title": m.name, "payload": municipality_payload(m.slug)}
+                   for m in known][:11]
+        buttons.append({"title": data["custom"]["other_button"], "payload": municipality_payload(OTHER)})
+        dispatcher.utter_message(text=data["text"], buttons=buttons)
+        return []
+
+
+def municipality_payload(slug: str) -> str:
+    return "/inform_municipality" + json.dumps({"municipality": slug})
+
+
+class ValidateMunicipalityForm(FormValidationAction):
+    """Accepts what people write for a place, leniently, and is honest about the rest."""
+
+    def name(self) -> str:
+        return "validate_municipality_form"
+
+    def __init__(self, client: PortalClient | None = None) -> None:
+        self._client = client
+
+    def validate_municipality(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        lang = lang_of(tracker)
+        value = str(slot_value or "").strip()
+        if value == OTHER:
+            return {"municipality": OTHER}
+        found = resolve_municipality(value, lang, self._client)
+        if found.slug == OTHER:
+            return {"municipality": OTHER, "municipality_name": found.name}
+        if found.slug:
+            return {"municipality": found.slug, "municipality_name": found.name}
+        dispatcher.utter_message(text=texts.text("text_municipality_not_recognised", lang))
+        return {"municipality": None}
+
+
+class ActionSetMunicipality(Action):
+    """The citizen named a municipality outside the form ("jeg bor i Aarhus").
+
+    If they already described a situation, the offers are looked up again for the new
+    place; otherwise the bot notes it and asks what it is about.
+    """
+
+    def name(self) -> str:
+        return "action_set_municipality"
+
+    def __init__(self, client: PortalClient | None = None) -> None:
+        self._client = client
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        lang = lang_of(tracker)
+        client = self._client or default_client()
+        written = _entity(tracker, "municipality") or (tracker.latest_message or {}).get("text")
+        found = resolve_municipality(written or "", lang, client)
+        if not found.slug:
+            dispatcher.utter_message(text=texts.text("text_municipality_not_recognised", lang))
+            return []
+        events: list[EventType] = [SlotSet("municipality", found.slug),
+                                   SlotSet("municipality_name", found.name)]
+        patched = _with_slots(tracker, {"municipality": found.slug,
+                                        "municipality_name": found.name})
+        if tracker.get_slot("situation") or tracker.get_slot("topic") == "virtual":
+            return events + Guide(client).answer(dispatcher, patched)
+        if found.slug == OTHER:
+            Guide(client).other_municipality(dispatcher, lang, found.name, None)
+            return events
+        dispatcher.utter_message(text=texts.text("text_municipality_noted", lang,
+                                                 municipality=found.name))
+        return events
+
+
+def _with_slots(tracker: Tracker, slots: dict[str, Any]) -> Tracker:
+    if not slots:
+        return tracker
+    return Tracker(tracker.sender_id, {**tracker.slots, **slots}, tracker.latest_message,
+                   tracker.events, tracker.paused, tracker.followup_action,
+                   tracker.active_loop, tracker.latest_action_name)
+
+
+class Guide:
+    """Finds and presents offers for the situation in the conversation's slots."""
+
+    def __init__(self, client: PortalClient) -> None:
+        self.client = client
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        lang = lang_of(tracker)
+        municipality = tracker.get_slot("municipality")
+        try:
+            if municipality == OTHER:
+                self.other_municipality(dispatcher, lang, tracker.get_slot("municipality_name"),
+                                        tracker.get_slot("search_text"))
+            elif tracker.get_slot("topic") == "virtual":
+                self.virtual(dispatcher, lang, municipality)
+            else:
+                self.situation(dispatcher, lang, municipality, tracker.get_slot("situation"),
+                               tracker.get_slot("search_text"), tracker.get_slot("relation"))
+        except PortalUnavailable as error:
+            logger.warning("portal unavailable: %s", error)
+            dispatcher.utter_message(
+                text=texts.text("text_offers_unavailable", lang),
+                json_message={"links": [
+                    link(lang, "text_link_search",
+                         search_path(lang, tracker.get_slot("search_text"))),
+                    link(lang, "text_link_intake"),
+                ]})
+        return []
+
+    # -- the three kinds of answer -------------------------------------------------
+
+    def situation(self, dispatcher: CollectingDispatcher, lang: str, municipality: str | None,
+                  situation: str | None, own_words: str | None, relation: str | None) -> None:
+        place = municipality_name(municipality, lang, self.client)
+        for_relatives = situation == RELATIVES
+        audience = RELATIVES if for_relatives else None
+        offers = self.find(lang, municipality, situation, own_words, audience)
+        if not offers:
+            dispatcher.utter_message(
+                text=texts.text("text_offers_none", lang, municipality=place),
+                json_message={"links": [
+                    link(lang, "text_link_search",
+                         search_path(lang, own_words, municipality)),
+                    link(lang, "text_link_intake"),
+                ]})
+        else:
+            dispatcher.utter_message(
+                text=texts.text("text_offers_intro", lang, municipality=place),
+                json_message={"links": self.links(lang, offers, situation)})
+        if relation and not for_relatives:
+            self.for_relatives(dispatcher, lang, municipality, place, offers)
+
+    def for_relatives(self, dispatcher: CollectingDispatcher, lang: str,
+                      municipality: str | None, place: str, shown: list[Offer]) -> None:
+        """What exists for the writer as a relative: a second search."""
+        offers = self.client.offers(lang=lang, municipality=municipality, situation=RELATIVES,
+                                    audience=RELATIVES, per_page=MAX_OFFERS + 2)
+        if not offers:
+            offers = self.client.offers(lang=lang, municipality=municipality,
+                                        audience=RELATIVES, per_page=MAX_OFFERS + 2)
+        shown_slugs = {o.slug for o in shown}
+        # Offers not yet shown first; one already shown still belongs here when it
+        # is the one that also serves relatives (e.g. U-turn for parents).
+        ordered = ([o for o in offers if o.slug not in shown_slugs]
+                   + [o for o in offers if o.slug in shown_slugs])[:MAX_RELATIVE_OFFERS]
+        if not ordered:
+            dispatcher.utter_message(
+                text=texts.text("text_offers_relatives_none", lang, municipality=place),
+                json_message={"links": [link(lang, "text_link_search", search_path(
+                    lang, "pårørende" if lang == "da" else "relatives", municipality))]})
+            return
+        dispatcher.utter_message(text=texts.text("text_offers_relatives", lang),
+                                 json_message={"links": self.links(lang, ordered, RELATIVES)})
+
+    def virtual(self, dispatcher: CollectingDispatcher, lang: str,
+                municipality: str | None) -> None:
+        place = municipality_name(municipality, lang, self.client)
+        offers = self.client.offers(lang=lang, municipality=municipality, virtual=True,
+                                    per_page=MAX_OFFERS)
+        if not offers:
+            dispatcher.utter_message(
+                text=texts.text("text_virtual_none", lang, municipality=place),
+                json_message={"links": [link(lang, "text_link_search",
+                                             search_path(lang, None, municipality))]})
+            return
+        dispatcher.utter_message(text=texts.text("text_virtual_intro", lang, municipality=place),
+                                 json_message={"links": self.links(lang, offers, None)})
+
+    def other_municipality(self, dispatcher: CollectingDispatcher, lang: str,
+                           name: str | None, own_words: str | None) -> None:
+        """Honest about the demo's coverage; the whole catalogue is one search away."""
+        if name:
+            try:
+                known = self.client.municipalities(lang)
+            except PortalUnavailable:
+                known = []
+            text = texts.text("text_municipality_not_covered", lang, name=name,
+                              covered=covered_list(known, lang))
+        else:
+            text = texts.text("text_municipality_other", lang)
+        dispatcher.utter_message(text=text, json_message={"links": [
+            link(lang, "text_link_search", search_path(lang, own_words)),
+            link(lang, "text_link_intake"),
+        ]})
+
+    # -- search and presentation ---------------------------------------------------
+
+    def find(self, lang: str, municipality: str | None, situation: str | None,
+             own_words: str | None, audience: str | None) -> list[Offer]:
+        """The citizen's own words first (the portal search is tuned for them), then
+        the life situation as a filter to fill up or replace an empty result."""
+        offers: list[Offer] = []
+        if own_words:
+            offers = self.client.offers(lang=lang, q=own_words, municipality=municipality,
+                                        audience=audience, per_page=MAX_OFFERS)
+        if len(offers) < MAX_OFFERS and situation:
+            more = self.client.offers(lang=lang, municipality=municipality, situation=situation,
+                                      audience=audience, per_page=MAX_OFFERS)
+            seen = {o.slug for o in offers}
+            offers += [o for o in more if o.slug not in seen]
+        return offers[:MAX_OFFERS]
+
+    def links(self, lang: str, offers: list[Offer], situation: str | None) -> list[dict]:
+        try:
+            names = self.client.situation_names(lang)
+        except PortalUnavailable:
+            names = {}
+        items = [{"title": o.title, "text": self.why(lang, o, situation, names),
+                  "url": o.path} for o in offers]
+        if any(o.needs_referral for o in offers):
+            items.append(link(lang, "text_link_intake"))
+        return items
+
+    @staticmethod
+    def why(lang: str, offer: Offer, situation: str | None, names: dict[str, str]) -> str:
+        """One line on why the offer fits: the situation it is about and how to get in."""
+        parts: list[str] = []
+        if situation and situation in offer.situations and situation in names:
+            parts.append(texts.text("text_why_situation", lang,
+                                    situation=names[situation].lower()))
+        access = {"open": "text_why_open", "self": "text_why_self",
+                  "referral": "text_why_referral"}.get(offer.access)
+        if access:
+            parts.append(texts.text(access, lang))
+        if offer.anonymous:
+            parts.append(texts.text("text_why_anonymous", lang))
+        if offer.virtual:
+            parts.append(texts.text("text_why_virtual", lang))
+        if offer.for_relatives and situation != RELATIVES:
+            parts.append(texts.text("text_why_relatives", lang))
+        line = ", ".join(parts)
+        return line[:1].upper() + line[1:] + "." if line else offer.summary
+
+
+class ActionSuggestOffers(Action):
+    """After the municipality form: the offers that fit, from the portal's API."""
+
+    def name(self) -> str:
+        return "action_suggest_offers"
+
+    def __init__(self, client: PortalClient | None = None) -> None:
+        self._client = client
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        return Guide(self._client or default_client()).answer(dispatcher, tracker)
+
+
+class ActionFallbackChoices(Action):
+    """When unsure: say so and offer choices instead of guessing."""
+
+    def name(self) -> str:
+        return "action_fallback_choices"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        lang = lang_of(tracker)
+        data = texts.message("text_fallback", lang)
+        text = (tracker.latest_message or {}).get("text") or ""
+        q = None if _is_payload(text) else text.strip()[:200] or None
+        dispatcher.utter_message(
+            text=data["text"], buttons=data.get("buttons") or [],
+            json_message={"links": [link(lang, "text_link_search", search_path(lang, q))]})
+        return []

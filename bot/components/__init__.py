@@ -1,0 +1,1 @@
+"""Custom NLU components (loaded by module path from config.yml; run rasa from bot/)."""
