@@ -215,7 +215,8 @@ class ActionAskMunicipality(Action):
             known = []
         buttons = [{"title": m.name, "payload": municipality_payload(m.slug)}
                    for m in known][:11]
-        buttons.append({"title": data["custom"]["other_button"], "payload": municipality_payload(OTHER)})
+        buttons.append({"title": data["custom"]["other_button"],
+                        "payload": municipality_payload(OTHER)})
         dispatcher.utter_message(text=data["text"], buttons=buttons)
         return []
 
@@ -285,11 +286,10 @@ class ActionSetMunicipality(Action):
 
 
 def _with_slots(tracker: Tracker, slots: dict[str, Any]) -> Tracker:
-    if not slots:
-        return tracker
-    return Tracker(tracker.sender_id, {**tracker.slots, **slots}, tracker.latest_message,
-                   tracker.events, tracker.paused, tracker.followup_action,
-                   tracker.active_loop, tracker.latest_action_name)
+    """A copy of `tracker` as it will be once this action's slot events apply."""
+    patched = tracker.copy()
+    patched.slots.update(slots)
+    return patched
 
 
 class Guide:
@@ -401,17 +401,26 @@ class Guide:
 
     def find(self, lang: str, municipality: str | None, situation: str | None,
              own_words: str | None, audience: str | None) -> list[Offer]:
-        """The citizen's own words first (the portal search is tuned for them), then
-        the life situation as a filter to fill up or replace an empty result."""
-        offers: list[Offer] = []
+        """Offers for the situation, in the order the citizen's own words rank them.
+
+        The portal search is tuned for citizens' everyday words, so the q search
+        orders the results; the life situation (from the intent) keeps them on topic,
+        so "min mor drikker" does not list respite care first. Offers of the situation
+        that the words did not find come next. Only when the situation has no offer
+        in the municipality do the words alone decide (the intent may be wrong).
+        """
+        by_words: list[Offer] = []
         if own_words:
-            offers = self.client.offers(lang=lang, q=own_words, municipality=municipality,
-                                        audience=audience, per_page=MAX_OFFERS)
-        if len(offers) < MAX_OFFERS and situation:
-            more = self.client.offers(lang=lang, municipality=municipality, situation=situation,
-                                      audience=audience, per_page=MAX_OFFERS)
-            seen = {o.slug for o in offers}
-            offers += [o for o in more if o.slug not in seen]
+            by_words = self.client.offers(lang=lang, q=own_words, municipality=municipality,
+                                          audience=audience, per_page=10)
+        if not situation:
+            return by_words[:MAX_OFFERS]
+        on_topic = self.client.offers(lang=lang, municipality=municipality, situation=situation,
+                                      audience=audience, per_page=10)
+        topic_slugs = {o.slug for o in on_topic}
+        offers = [o for o in by_words if o.slug in topic_slugs]
+        seen = {o.slug for o in offers}
+        offers += [o for o in on_topic if o.slug not in seen]
         return offers[:MAX_OFFERS]
 
     def links(self, lang: str, offers: list[Offer], situation: str | None) -> list[dict]:
@@ -429,7 +438,9 @@ class Guide:
     def why(lang: str, offer: Offer, situation: str | None, names: dict[str, str]) -> str:
         """One line on why the offer fits: the situation it is about and how to get in."""
         parts: list[str] = []
-        if situation and situation in offer.situations and situation in names:
+        if situation == RELATIVES:
+            parts.append(texts.text("text_why_for_relatives", lang))
+        elif situation and situation in offer.situations and situation in names:
             parts.append(texts.text("text_why_situation", lang,
                                     situation=names[situation].lower()))
         access = {"open": "text_why_open", "self": "text_why_self",

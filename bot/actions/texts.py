@@ -66,7 +66,7 @@ def _fill(value: Any, variables: dict[str, Any]) -> Any:
     return value
 
 
-def message(name: str, lang: str, **variables: Any) -> dict[str, Any]:
+def message(name: str, lang: str, /, **variables: Any) -> dict[str, Any]:
     """The response `name` in `lang` with {variables} filled: text, buttons, custom."""
     lang = lang if lang in LANGS else "da"
     variant = copy.deepcopy(_variant(name, lang))
@@ -74,5 +74,5 @@ def message(name: str, lang: str, **variables: Any) -> dict[str, Any]:
     return _fill(variant, variables)
 
 
-def text(name: str, lang: str, **variables: Any) -> str:
+def text(name: str, lang: str, /, **variables: Any) -> str:
     return message(name, lang, **variables).get("text", "")
