@@ -78,7 +78,7 @@
   function send(message, shownAs) {
     busy = true;
     retireButtons();
-    add({ who: "user", message: { text: shownAs } });
+    var said = add({ who: "user", message: { text: shownAs } });
     status.textContent = config.strings.writing;
     panel.classList.add("is-busy");
 
@@ -107,6 +107,9 @@
         unavailable();
       }
     }).catch(unavailable).then(function () {
+      // The citizen's message at the top, the answer below it: a long answer is read
+      // from its start, not from its end.
+      log.scrollTop = Math.max(0, said.offsetTop - log.offsetTop - 16);
       if (timer) {
         window.clearTimeout(timer);
       }
@@ -126,8 +129,9 @@
       entries = entries.slice(-MAX_ENTRIES);
     }
     save();
-    render(entry);
+    var item = render(entry);
     scrollToEnd();
+    return item;
   }
 
   /* Reply buttons belong to their turn: once the citizen answers, they are disabled. */
@@ -204,6 +208,7 @@
       item.appendChild(group);
     }
     log.appendChild(item);
+    return item;
   }
 
   /* The portal already drops other links; this is a second lock on the same door. */
