@@ -17,6 +17,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from portal import assets, chat, cli, errors, security
     from portal.api import bp as api_bp

@@ -48,6 +48,9 @@ class Config:
         # Rate limits for the chat: per conversation, and per address (a library's or an
         # office's shared address has many visitors). `memory://` is per process; use
         # Redis (`redis://host:6379`) with several workers or servers.
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none).
+        # Without it, every visitor seems to come from the proxy's address.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "20/minute;300/day")
         self.CHAT_RATE_LIMIT_PER_ADDRESS = os.environ.get(

@@ -350,3 +350,22 @@ def test_the_script_is_cached_for_a_year(client):
     assert "max-age=31536000" in response.headers["Cache-Control"]
     script = response.get_data(as_text=True)
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+
+
+def test_behind_a_trusted_proxy_the_address_limit_sees_each_visitor(app: Flask):
+    """With TRUSTED_PROXIES set, visitors behind the same proxy are counted apart; the
+    same visitor is still limited."""
+    from tests.conftest import make_app
+
+    proxied = make_app(app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=1)
+    proxied.extensions["chat_limiter"] = ChatLimiter("memory://", "", "2/minute")
+
+    def from_address(address: str) -> int:
+        visitor = proxied.test_client()
+        token = open_page(visitor)
+        return visitor.post("/chat/messages", json={"message": "hej", "lang": "da"},
+                            headers={"X-CSRFToken": token,
+                                     "X-Forwarded-For": address}).status_code
+
+    assert [from_address(f"192.0.2.{n}") for n in range(1, 5)] == [200] * 4
+    assert [from_address("198.51.100.7") for _ in range(3)] == [200, 200, 429]
