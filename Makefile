@@ -28,7 +28,7 @@ run: setup db content bot-train
 	$(BIN)/honcho start -f Procfile
 
 test: setup browser bot-train
-	$(BIN)/ruff check portal tests bench bot/actions bot/tests
+	$(BIN)/ruff check portal tests bench bot/actions bot/components bot/tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bot-test
 
@@ -83,7 +83,7 @@ browser:
 	fi
 
 lint: venv
-	$(BIN)/ruff check portal tests bench bot/actions bot/tests
+	$(BIN)/ruff check portal tests bench bot/actions bot/components bot/tests
 
 bot-venv: $(BOT)/.venv/.installed
 $(BOT)/.venv/.installed: $(BOT)/requirements.txt scripts/find-python3.10
