@@ -7,6 +7,12 @@ classifier and the FallbackClassifier and, when the text contains an unmistakabl
 phrase, sets the intent to `crisis` with full confidence. The rules then answer with
 112 and Livslinien at once, in any state of the conversation.
 
+It also keeps an unsure crisis from becoming a fallback: when the FallbackClassifier
+gave up (confidence below its threshold) but the classifier's best guess was still
+`crisis` with at least `min_unsure_confidence`, the intent becomes `crisis`. A calm
+answer with 112 and Livslinien to someone who was not in crisis costs little; a
+"did you mean…?" to someone who was can cost a great deal.
+
 It needs no training and no downloads; matching is on lower-cased text with æ/ø/å and
 their ASCII spellings (ae/oe/aa, a/o) folded together.
 """
@@ -23,6 +29,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
 CRISIS_INTENT = "crisis"
+FALLBACK_INTENT = "nlu_fallback"
 
 # Written for folded text (see `fold`): "slå" -> "sla", "dø" -> "do", "æ" -> "a".
 STRONG_PHRASES = (
@@ -63,19 +70,44 @@ def is_crisis(text: str) -> bool:
 class CrisisGuard(GraphComponent):
     """Sets the intent to `crisis` for unmistakable phrases (see module docstring)."""
 
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_unsure_confidence": 0.2}
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.config = {**self.get_default_config(), **(config or {})}
+
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage,
                resource: Resource, execution_context: ExecutionContext) -> CrisisGuard:
-        return cls()
+        return cls(config)
+
+    def _unsure_crisis(self, message: Message) -> float | None:
+        """The crisis confidence if a fallback hides a best guess of `crisis`."""
+        if (message.get("intent") or {}).get("name") != FALLBACK_INTENT:
+            return None
+        ranking = [r for r in message.get("intent_ranking") or []
+                   if r.get("name") != FALLBACK_INTENT]
+        if not ranking or ranking[0].get("name") != CRISIS_INTENT:
+            return None
+        confidence = float(ranking[0].get("confidence") or 0.0)
+        return confidence if confidence >= self.config["min_unsure_confidence"] else None
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get("text") or ""
-            if text.startswith("/") or not is_crisis(text):
+            if text.startswith("/"):
                 continue
-            intent = {"name": CRISIS_INTENT, "confidence": 1.0}
+            if is_crisis(text):
+                confidence = 1.0
+            else:
+                unsure = self._unsure_crisis(message)
+                if unsure is None:
+                    continue
+                confidence = unsure
+            intent = {"name": CRISIS_INTENT, "confidence": confidence}
             ranking = [r for r in message.get("intent_ranking") or []
-                       if r.get("name") != CRISIS_INTENT]
+                       if r.get("name") not in (CRISIS_INTENT, FALLBACK_INTENT)]
             message.set("intent", intent, add_to_output=True)
             message.set("intent_ranking", [intent, *ranking], add_to_output=True)
         return messages

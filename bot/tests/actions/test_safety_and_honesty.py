@@ -43,6 +43,23 @@ def test_guard_overrides_an_unsure_classification() -> None:
     assert other.get("intent")["name"] == "greet"
 
 
+def test_an_unsure_crisis_is_not_a_fallback() -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    def unsure(top: str, confidence: float) -> Message:
+        return Message(data={"text": "jeg har skrevet et afskedsbrev",
+                             "intent": {"name": "nlu_fallback", "confidence": 0.3},
+                             "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3},
+                                                {"name": top, "confidence": confidence},
+                                                {"name": "greet", "confidence": 0.1}]})
+
+    crisis, low, other = unsure("crisis", 0.25), unsure("crisis", 0.1), unsure("greet", 0.25)
+    CrisisGuard().process([crisis, low, other])
+    assert crisis.get("intent") == {"name": "crisis", "confidence": 0.25}
+    assert low.get("intent")["name"] == "nlu_fallback"
+    assert other.get("intent")["name"] == "nlu_fallback"
+
+
 def _texts() -> list[str]:
     found: list[str] = []
 
