@@ -436,25 +436,31 @@ class Guide:
 
     @staticmethod
     def why(lang: str, offer: Offer, situation: str | None, names: dict[str, str]) -> str:
-        """One line on why the offer fits: the situation it is about and how to get in."""
-        parts: list[str] = []
+        """One line on why the offer fits: the situation it is about and how to get in.
+
+        E.g. "Emne: stoffer og hash. Åbent – uden visitation, du kan være anonym."
+        """
+        topic = ""
+        details: list[str] = []
         if situation == RELATIVES:
-            parts.append(texts.text("text_why_for_relatives", lang))
+            details.append(texts.text("text_why_for_relatives", lang))
         elif situation and situation in offer.situations and situation in names:
-            parts.append(texts.text("text_why_situation", lang,
-                                    situation=names[situation].lower()))
+            topic = texts.text("text_why_situation", lang, situation=names[situation].lower())
         access = {"open": "text_why_open", "self": "text_why_self",
                   "referral": "text_why_referral"}.get(offer.access)
         if access:
-            parts.append(texts.text(access, lang))
+            details.append(texts.text(access, lang))
         if offer.anonymous:
-            parts.append(texts.text("text_why_anonymous", lang))
+            details.append(texts.text("text_why_anonymous", lang))
         if offer.virtual:
-            parts.append(texts.text("text_why_virtual", lang))
+            details.append(texts.text("text_why_virtual", lang))
         if offer.for_relatives and situation != RELATIVES:
-            parts.append(texts.text("text_why_relatives", lang))
-        line = ", ".join(parts)
-        return line[:1].upper() + line[1:] + "." if line else offer.summary
+            details.append(texts.text("text_why_relatives", lang))
+        line = ", ".join(details)
+        line = line[:1].upper() + line[1:] + "." if line else ""
+        if topic:
+            return f"{topic}. {line}".strip()
+        return line or offer.summary
 
 
 class ActionSuggestOffers(Action):
