@@ -178,7 +178,9 @@ class ActionReadMetadata(Action):
         written = _entity(tracker, "municipality")
         if written and intent != "crisis":
             found = resolve_municipality(written, lang, self._client)
-            if found.slug:
+            # Some municipality names are everyday words ("vejen", "greve", "odder"):
+            # one outside the demo only counts when the citizen is telling where they live.
+            if found.slug and (found.slug != OTHER or intent == "inform_municipality"):
                 events += [SlotSet("municipality", found.slug),
                            SlotSet("municipality_name", found.name)]
 

@@ -278,6 +278,18 @@ def test_situation_message_is_remembered_with_its_words_and_relation(
     assert slots["municipality"] == "koebenhavn"
 
 
+def test_a_place_name_that_is_an_everyday_word_does_not_move_the_citizen(
+        client: PortalClient) -> None:
+    tracker = make_tracker("han står ude på vejen og råber", "situation_violence",
+                           [entity("municipality", "vejen")], {"lang": "da"},
+                           municipality="koebenhavn")
+    assert "municipality" not in read(client, tracker)
+    tracker = make_tracker("jeg bor i Vejen", "inform_municipality",
+                           [entity("municipality", "vejen")], {"lang": "da"},
+                           municipality="koebenhavn")
+    assert read(client, tracker)["municipality"] == "other"
+
+
 # -- fallback ------------------------------------------------------------------------
 
 
