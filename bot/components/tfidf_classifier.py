@@ -59,6 +59,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "max_iter": 2000,
             "random_state": 42,
             "ranking_length": 10,
+            # Part of Rasa's training-cache fingerprint: bump it when `persist` changes,
+            # so a model cached in an older format is retrained instead of loaded empty.
+            "storage_format": 2,
         }
 
     @staticmethod
@@ -165,5 +168,6 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 with np.load(model_dir / ARRAYS_FILE, allow_pickle=False) as arrays:
                     component.model = component._restore(vocabularies, dict(arrays))
         except (ValueError, FileNotFoundError) as error:
-            logger.debug("No trained %s (%s).", cls.__name__, error)
+            logger.warning("No trained %s could be loaded (%s): retrain the model.",
+                           cls.__name__, error)
         return component
