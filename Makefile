@@ -17,7 +17,8 @@ BOT        := bot
 BOT_BIN    := $(BOT)/.venv/bin
 BOT_CONFIG ?= config.yml
 BOT_MODEL  := $(BOT)/models/indgang.tar.gz
-BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null)
+BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null) \
+              $(wildcard $(BOT)/components/*.py)
 
 .PHONY: run test setup venv assets translations db content serve serve-prod \
         browser lint bench bench-chat extract-messages clean bot-venv bot-train bot-test \
@@ -110,7 +111,7 @@ bot-test: bot-train
 
 # Intent precision/recall/F1 per intent by cross-validation (report in bot/results/nlu).
 bot-nlu-report: bot-venv
-	cd $(BOT) && .venv/bin/rasa test nlu --data data --config $(BOT_CONFIG) --domain domain \
+	cd $(BOT) && .venv/bin/rasa test nlu --nlu data --config $(BOT_CONFIG) --domain domain \
 	  --cross-validation --folds 3 --out results/nlu
 
 bench: setup
