@@ -161,20 +161,15 @@ def get_offer(slug: str) -> Offer | None:
 
 
 def list_municipalities() -> list[Area]:
-    areas = db.session.scalars(
-        select(Area).where(Area.kind == "municipality")
-        .options(selectinload(Area.texts), selectinload(Area.region).selectinload(Area.texts))
-    ).all()
-    return sorted(areas, key=lambda a: a.text("da").name)
+    """Municipalities by Danish name, each with its texts and region (from the index)."""
+    return current_index().municipalities
 
 
 def get_municipality(slug: str | None) -> Area | None:
+    """A municipality by slug; every page asks (the chosen one), so no query."""
     if not slug or not could_be_slug(slug):
         return None
-    return db.session.scalars(
-        select(Area).where(Area.slug == slug, Area.kind == "municipality")
-        .options(selectinload(Area.texts))
-    ).one_or_none()
+    return current_index().municipalities_by_slug.get(slug)
 
 
 def list_situations() -> list[Situation]:
@@ -251,7 +246,7 @@ class CatalogueIndex(SearchIndex):
 
     def __init__(self, documents: list[Document], offers: dict[int, Offer],
                  areas_serving: dict[str, set[int]], default_order: dict[int, int],
-                 municipalities: set[str], situations: set[str]) -> None:
+                 municipalities: list[Area], situations: set[str]) -> None:
         super().__init__(documents)
         self.offers = offers
         self.offers_by_slug = {offer.slug: offer for offer in offers.values()}
@@ -263,7 +258,9 @@ class CatalogueIndex(SearchIndex):
             slug: [doc for doc in documents if doc.area_id in area_ids]
             for slug, area_ids in areas_serving.items()
         }
-        self.municipality_slugs = municipalities
+        self.municipalities = municipalities
+        self.municipalities_by_slug = {area.slug: area for area in municipalities}
+        self.municipality_slugs = set(self.municipalities_by_slug)
         self.situation_slugs = situations
 
 
@@ -302,7 +299,9 @@ def build_index() -> CatalogueIndex:
     # Its own session: the offers outlive the request that happened to build the index.
     with Session(db.engine) as session:
         offers = session.scalars(select(Offer).options(*_offer_loading())).all()
-        areas = session.scalars(select(Area)).all()
+        areas = session.scalars(
+            select(Area).options(selectinload(Area.texts),
+                                 selectinload(Area.region).selectinload(Area.texts))).all()
         situations = session.scalars(
             select(Situation).options(selectinload(Situation.texts))).all()
         session.expunge_all()
@@ -340,7 +339,9 @@ def build_index() -> CatalogueIndex:
     ordered = sorted(offers, key=lambda o: (o.area.kind != "municipality", o.text("da").title))
     return CatalogueIndex(
         documents, {o.id: o for o in offers}, areas_serving,
-        {o.id: i for i, o in enumerate(ordered)}, set(areas_serving), {s.slug for s in situations},
+        {o.id: i for i, o in enumerate(ordered)},
+        sorted((a for a in areas if a.kind == "municipality"), key=lambda a: a.text("da").name),
+        {s.slug for s in situations},
     )
 
 
