@@ -25,7 +25,7 @@ BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(shell find $(BOT)/domain $(BOT)/data -name 
         bot-nlu-report
 
 run: setup db content bot-train
-	@echo "Indgang: http://$(HOST):$(PORT)/ (the assistant answers about a minute after start; Ctrl-C stops everything)"
+	@echo "Indgang: http://$(HOST):$(PORT)/ (the chat assistant answers some 15 s after start; Ctrl-C stops everything)"
 	$(BIN)/honcho start -f Procfile
 
 test: setup browser bot-train
