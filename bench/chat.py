@@ -33,6 +33,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.run import (
+    CLK_TCK,
     DEMO_CONTENT,
     HOST,
     Catalogue,
@@ -55,6 +57,7 @@ from bench.run import (
     offer_slugs,
     percentile,
     say,
+    tree_jiffies,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -371,7 +374,16 @@ def main() -> None:
 
             converse(portal_url, 2, args.warm, "warm-up")
             runs = [converse(portal_url, 1, args.duration, "through the portal")]
+            before = {p.name: tree_jiffies(p.popen.pid) for p in processes}
+            before["load generator"] = _own_jiffies()
             runs.append(converse(portal_url, 10, args.duration, "through the portal"))
+            after = {p.name: tree_jiffies(p.popen.pid) for p in processes}
+            after["load generator"] = _own_jiffies()
+            turns = len(runs[-1].latencies) or 1
+            report["cpu_ms_per_turn_ten_conversations"] = {
+                name: round((after[name] - before[name]) * 1000 / CLK_TCK / turns, 1)
+                for name in before
+            }
             report["rasa_rss_mb"] = round(rss_mb(rasa.popen.pid), 0)
             report["actions_rss_mb"] = round(rss_mb(actions.popen.pid), 0)
             report["runs"] = [r.row() for r in runs]
@@ -387,6 +399,10 @@ def main() -> None:
         finally:
             for process in reversed(processes):
                 stop(process)
+            logs = RESULTS / "chat-logs"  # kept for reading after the run
+            logs.mkdir(exist_ok=True)
+            for process in processes:
+                shutil.copyfile(process.log, logs / process.log.name)
         if args.profile and profile_path.exists():
             report["profile"] = summarise_profile(profile_path)
 
@@ -395,6 +411,11 @@ def main() -> None:
     path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
     (RESULTS / "chat-latest.json").write_text(path.read_text())
     say(f"\nJSON: {path.relative_to(ROOT)}")
+
+
+def _own_jiffies() -> int:
+    times = os.times()
+    return round((times.user + times.system) * CLK_TCK)
 
 
 def summarise_profile(path: Path) -> str:
@@ -426,6 +447,10 @@ def print_report(report: dict) -> None:
                        ("actions_rss_mb", "action server resident memory (MB)")):
         if key in report:
             say(f"{label:>38}: {report[key]}")
+    if "cpu_ms_per_turn_ten_conversations" in report:
+        say("CPU per turn with 10 conversations (ms; the machine has 2 cores):")
+        for name, value in report["cpu_ms_per_turn_ten_conversations"].items():
+            say(f"  {name:>28}: {value}")
     if "layers_one_conversation_ms" in report:
         say("where a turn's time goes (one conversation, ms):")
         for key, value in report["layers_one_conversation_ms"].items():

@@ -7,8 +7,8 @@ cross-validation gave a weighted intent F1 of 0.73 for LogisticRegressionClassif
 far better (≈0.81 against 0.64). The gain comes from sublinear TF-IDF weighting
 (short messages, many shared words), character n-grams within words (missing æ/ø/å,
 typos, Danish compounds) and folding æ/ø/å with their ASCII spellings before
-vectorising. It trains in seconds, answers in well under a millisecond, and needs no
-downloads; it is language-agnostic, so Danish and English share one model.
+vectorising. It trains in seconds, answers in a fraction of a millisecond (`_FastScorer`),
+and needs no downloads; it is language-agnostic, so Danish and English share one model.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
+        self._fast: _FastScorer | None = None
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage,
@@ -102,6 +104,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             logger.debug("Not enough intents to train %s.", type(self).__name__)
             return self._resource
         self.model = self._new_model()
+        self._fast = None
         self.model.fit([fold(e.get(TEXT)) for e in examples], [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
@@ -109,13 +112,15 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
             return messages
+        if self._fast is None:
+            self._fast = _FastScorer(self.model)
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
-            probabilities = self.model.predict_proba([fold(text)])[0]
+            probabilities = self._fast.predict_proba(fold(text))
             order = np.argsort(-probabilities)
-            classes = self.model.classes_
+            classes = self._fast.classes
             ranking = [{"name": str(classes[i]), "confidence": float(probabilities[i])}
                        for i in order]
             if self.config["ranking_length"] > 0:
@@ -171,3 +176,47 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             logger.warning("No trained %s could be loaded (%s): retrain the model.",
                            cls.__name__, error)
         return component
+
+
+class _FastScorer:
+    """The fitted pipeline's `predict_proba` for one text, without sklearn's per-call
+    overhead (input checks, sparse matrix assembly): ~20 % of Rasa's time per turn.
+
+    Same arithmetic as TfidfVectorizer (sublinear tf × idf, l2 per vectorizer, the
+    vectorizer's own analyzer) and multinomial LogisticRegression (softmax of the
+    decision function); tests compare it with the pipeline on the training data.
+    """
+
+    def __init__(self, model: Pipeline) -> None:
+        features = model.named_steps["features"]
+        classifier = model.named_steps["classifier"]
+        self.classes = classifier.classes_
+        self._model = model
+        self._binary = len(self.classes) == 2  # sklearn's binary case: not multinomial
+        self._parts = []
+        offset = 0
+        for _name, vectorizer in features.transformer_list:
+            idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+            self._parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, idf,
+                                offset))
+            offset += len(idf)
+        self._coef_t = np.ascontiguousarray(np.asarray(classifier.coef_, dtype=np.float64).T)
+        self._intercept = np.asarray(classifier.intercept_, dtype=np.float64)
+
+    def predict_proba(self, text: str) -> np.ndarray:
+        if self._binary:
+            return self._model.predict_proba([text])[0]
+        scores = self._intercept.copy()
+        for analyzer, vocabulary, idf, offset in self._parts:
+            counts = Counter(term for term in analyzer(text) if term in vocabulary)
+            if not counts:
+                continue
+            index = np.fromiter((vocabulary[term] for term in counts), dtype=np.intp,
+                                count=len(counts))
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64,
+                                                count=len(counts)))) * idf[index]
+            weights /= np.sqrt(weights @ weights)
+            scores += weights @ self._coef_t[offset + index]
+        scores -= scores.max()
+        probabilities = np.exp(scores)
+        return probabilities / probabilities.sum()

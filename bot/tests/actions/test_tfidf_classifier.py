@@ -35,3 +35,25 @@ def test_round_trip_gives_the_same_probabilities(tmp_path: Path) -> None:
 def test_folding_meets_ascii_spellings() -> None:
     assert fold("Pårørende") == fold("paaroerende") == fold("parorende")
     assert fold("Gæld") == fold("gaeld") == fold("gald")
+
+
+def test_fast_scoring_equals_the_pipeline_on_the_real_training_data(tmp_path: Path) -> None:
+    """`process` scores without sklearn's per-call overhead; it must give exactly the
+    pipeline's probabilities, on every example the assistant is trained on."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    bot = Path(__file__).resolve().parents[2]
+    data = TrainingDataImporter.load_from_dict(
+        training_data_paths=[str(bot / "data" / "nlu")]).get_nlu_data()
+    storage, resource = LocalModelStorage(tmp_path), Resource("tfidf")
+    classifier = TfidfIntentClassifier({}, storage, resource)
+    classifier.train(data)
+    texts = [fold(e.get("text")) for e in data.intent_examples]
+    texts += [fold(t) for t in ["", "zzzz qqqq", "hej hej hej", "MIN SØN RYGER HASH!!"]]
+    expected = classifier.model.predict_proba(texts)
+    from components.tfidf_classifier import _FastScorer
+
+    fast = _FastScorer(classifier.model)
+    got = np.array([fast.predict_proba(t) for t in texts])
+    assert len(texts) > 1500
+    assert np.allclose(got, expected, rtol=0, atol=1e-9)
