@@ -305,8 +305,10 @@ def main() -> None:
                         help="use bot/models/indgang.tar.gz instead of training")
     parser.add_argument("--profile", action="store_true",
                         help="run Rasa under cProfile during the 10-conversation run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="public gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
+                        help="as `make serve-prod` (sync) by default")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     args = parser.parse_args()
     if not RASA.exists():
         raise SystemExit("The assistant's environment is missing: run `make bot-venv`.")
@@ -327,7 +329,9 @@ def main() -> None:
                               f"sqlite:///{workdir / 'demo.sqlite3'}", offer_slugs(DEMO_CONTENT))
         load_catalogue(catalogue)
         portal_port, rasa_port, actions_port = free_port(), free_port(), free_port()
+        internal_port = free_port()
         portal_url = f"http://{HOST}:{portal_port}"
+        internal_url = f"http://{HOST}:{internal_port}"
         rasa_url = f"http://{HOST}:{rasa_port}"
         env = {**app_env(catalogue), "RASA_URL": rasa_url,
                # a benchmark sends far more than a citizen may
@@ -336,15 +340,24 @@ def main() -> None:
         processes: list[Process] = []
         try:
             portal = spawn("portal", [sys.executable, "-m", "gunicorn", "--workers",
-                                      str(args.workers), "--worker-class", "gthread",
+                                      str(args.workers), "--worker-class", args.worker_class,
                                       "--threads", str(args.threads), "--bind",
                                       f"{HOST}:{portal_port}", "portal:create_app()"],
                            ROOT, env, workdir)
             processes.append(portal)
             wait_for(portal_url + "/api/v1/situations", 60, portal)
+            # The action server reads the catalogue from its own portal instance (as in
+            # production, see README): a citizen's chat request holds a public worker
+            # while Rasa runs the action, so the action's API call must not queue
+            # behind it.
+            internal = spawn("portal-internal", [
+                sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+                f"{HOST}:{internal_port}", "portal:create_app()"], ROOT, env, workdir)
+            processes.append(internal)
+            wait_for(internal_url + "/api/v1/situations", 60, internal)
             actions = spawn("actions", [str(RASA), "run", "actions", "--actions", "actions",
                                         "--port", str(actions_port)],
-                            BOT, {**env, "PORTAL_URL": portal_url}, workdir)
+                            BOT, {**env, "PORTAL_URL": internal_url}, workdir)
             processes.append(actions)
             wait_for(f"http://{HOST}:{actions_port}/health", 120, actions)
 
@@ -389,7 +402,7 @@ def main() -> None:
             report["runs"] = [r.row() for r in runs]
 
             direct = rasa_direct(rasa_url, rounds=4)
-            api = api_direct(portal_url, rounds=100)
+            api = api_direct(internal_url, rounds=100)
             report["layers_one_conversation_ms"] = {
                 "turn_through_portal_p50": runs[0].row()["p50_ms"],
                 "rasa_webhook_direct_p50": round(percentile(direct, 0.5), 1),
