@@ -133,6 +133,18 @@ def with_rasa(app: Flask, rasa_stack) -> Iterator:
 
 
 @pytest.fixture()
+def stub_rasa(app: Flask) -> Iterator:
+    """The portal's chat talks to a real HTTP server that answers as the test sets."""
+    from portal.chat.rasa import RasaClient
+    from tests.chat.stack import StubRasa
+
+    server = StubRasa()
+    for _ in _use_bot(app, RasaClient(server.url, timeout=1)):
+        yield server
+    server.close()
+
+
+@pytest.fixture()
 def rasa_down(app: Flask) -> Iterator:
     """The portal's chat points at a port where nothing listens."""
     from portal.chat.rasa import RasaClient

@@ -134,7 +134,18 @@ def covered_list(known: list[Municipality], lang: str) -> str:
     return ", ".join(names[:-1]) + joiner + names[-1]
 
 
-class ActionReadMetadata(Action):
+class UsesPortal:
+    """An action that asks the portal's API; tests pass their own client."""
+
+    def __init__(self, client: PortalClient | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> PortalClient:
+        return self._client or default_client()
+
+
+class ActionReadMetadata(UsesPortal, Action):
     """Custom slot mapping: runs in action_extract_slots after every user message.
 
     Sets `lang` and `municipality` from the portal's metadata, and remembers the
@@ -146,9 +157,6 @@ class ActionReadMetadata(Action):
 
     def name(self) -> str:
         return "action_read_metadata"
-
-    def __init__(self, client: PortalClient | None = None) -> None:
-        self._client = client
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
@@ -177,7 +185,7 @@ class ActionReadMetadata(Action):
         intent = (message.get("intent") or {}).get("name")
         written = _entity(tracker, "municipality")
         if written and intent != "crisis":
-            found = resolve_municipality(written, lang, self._client)
+            found = resolve_municipality(written, lang, self.client)
             # Some municipality names are everyday words ("vejen", "greve", "odder"):
             # one outside the demo only counts when the citizen is telling where they live.
             if found.slug and (found.slug != OTHER or intent == "inform_municipality"):
@@ -197,19 +205,16 @@ class ActionReadMetadata(Action):
         return events
 
 
-class ActionAskMunicipality(Action):
+class ActionAskMunicipality(UsesPortal, Action):
     """Asks for the municipality with a button per municipality in the catalogue."""
 
     def name(self) -> str:
         return "action_ask_municipality"
 
-    def __init__(self, client: PortalClient | None = None) -> None:
-        self._client = client
-
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
         lang = lang_of(tracker)
-        client = self._client or default_client()
+        client = self.client
         data = texts.message("text_ask_municipality", lang)
         try:
             known = client.municipalities(lang)
@@ -227,14 +232,11 @@ def municipality_payload(slug: str) -> str:
     return "/inform_municipality" + json.dumps({"municipality": slug})
 
 
-class ValidateMunicipalityForm(FormValidationAction):
+class ValidateMunicipalityForm(UsesPortal, FormValidationAction):
     """Accepts what people write for a place, leniently, and is honest about the rest."""
 
     def name(self) -> str:
         return "validate_municipality_form"
-
-    def __init__(self, client: PortalClient | None = None) -> None:
-        self._client = client
 
     def validate_municipality(self, slot_value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -242,7 +244,7 @@ class ValidateMunicipalityForm(FormValidationAction):
         value = str(slot_value or "").strip()
         if value == OTHER:
             return {"municipality": OTHER}
-        found = resolve_municipality(value, lang, self._client)
+        found = resolve_municipality(value, lang, self.client)
         if found.slug == OTHER:
             return {"municipality": OTHER, "municipality_name": found.name}
         if found.slug:
@@ -251,7 +253,7 @@ class ValidateMunicipalityForm(FormValidationAction):
         return {"municipality": None}
 
 
-class ActionSetMunicipality(Action):
+class ActionSetMunicipality(UsesPortal, Action):
     """The citizen named a municipality outside the form ("jeg bor i Aarhus").
 
     If they already described a situation, the offers are looked up again for the new
@@ -261,13 +263,10 @@ class ActionSetMunicipality(Action):
     def name(self) -> str:
         return "action_set_municipality"
 
-    def __init__(self, client: PortalClient | None = None) -> None:
-        self._client = client
-
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
         lang = lang_of(tracker)
-        client = self._client or default_client()
+        client = self.client
         written = _entity(tracker, "municipality") or (tracker.latest_message or {}).get("text")
         found = resolve_municipality(written or "", lang, client)
         if not found.slug:
@@ -465,18 +464,15 @@ class Guide:
         return line or offer.summary
 
 
-class ActionSuggestOffers(Action):
+class ActionSuggestOffers(UsesPortal, Action):
     """After the municipality form: the offers that fit, from the portal's API."""
 
     def name(self) -> str:
         return "action_suggest_offers"
 
-    def __init__(self, client: PortalClient | None = None) -> None:
-        self._client = client
-
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
-        return Guide(self._client or default_client()).answer(dispatcher, tracker)
+        return Guide(self.client).answer(dispatcher, tracker)
 
 
 class ActionFallbackChoices(Action):

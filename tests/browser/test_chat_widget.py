@@ -7,13 +7,10 @@ The conversation with the real assistant is at the end (it needs bot/models)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 
-from portal.chat.rasa import RasaClient
 from tests.chat.stack import StubRasa
 
 pytestmark = pytest.mark.browser
@@ -35,14 +32,9 @@ STUB_REPLY = [
 
 
 @pytest.fixture()
-def stub(app: Flask) -> Iterator[StubRasa]:
-    server = StubRasa()
-    server.reply = STUB_REPLY
-    previous = app.extensions["chat_bot"]
-    app.extensions["chat_bot"] = RasaClient(server.url, timeout=5)
-    yield server
-    app.extensions["chat_bot"] = previous
-    server.close()
+def stub(stub_rasa: StubRasa) -> StubRasa:
+    stub_rasa.reply = STUB_REPLY
+    return stub_rasa
 
 
 @pytest.fixture()

@@ -13,7 +13,6 @@ from flask import Flask
 
 from portal.chat import service
 from portal.chat.limits import ChatLimiter
-from portal.chat.rasa import RasaClient
 from tests.chat.stack import StubRasa, closed_url
 
 FALLBACK = {
@@ -37,13 +36,8 @@ def say(client, token: str | None, message, lang: str = "da"):
 
 
 @pytest.fixture()
-def stub(app: Flask) -> Iterator[StubRasa]:
-    server = StubRasa()
-    previous = app.extensions["chat_bot"]
-    app.extensions["chat_bot"] = RasaClient(server.url, timeout=1)
-    yield server
-    app.extensions["chat_bot"] = previous
-    server.close()
+def stub(stub_rasa: StubRasa) -> StubRasa:
+    return stub_rasa
 
 
 @pytest.fixture()
