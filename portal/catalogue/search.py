@@ -73,22 +73,15 @@ class SearchIndex:
                     current = self.phrases[folded].get(doc.offer_id, 0.0)
                     self.phrases[folded][doc.offer_id] = max(current, weight)
         n = max(len(self.documents), 1)
-        self.postings = {
-            term: {doc_id: tf / (tf + SATURATION) for doc_id, tf in docs.items()}
-            for term, docs in postings.items()
-        }
-        self.idf = {
-            term: math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            for term, docs in postings.items()
-        }
+        # Each term's weight per offer: idf × saturated term frequency, computed once.
+        self.weights: dict[str, dict[int, float]] = {}
+        for term, docs in postings.items():
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            self.weights[term] = {doc_id: idf * (tf / (tf + SATURATION))
+                                  for doc_id, tf in docs.items()}
         # Longest phrase in words: a query is matched by looking up its word runs.
         self.longest_phrase = max((len(t.split()) for t in self.phrases), default=0)
-        # idf × saturated tf, once, rather than on every query.
-        self.weights = {
-            term: {doc_id: self.idf[term] * tf for doc_id, tf in docs.items()}
-            for term, docs in self.postings.items()
-        }
-        self.vocabulary = sorted(self.postings)
+        self.vocabulary = sorted(self.weights)
         self._vocabulary_set = set(self.vocabulary)
         self.expand = lru_cache(maxsize=20_000)(self._expand)
 

@@ -250,7 +250,6 @@ class CatalogueIndex(SearchIndex):
         super().__init__(documents)
         self.offers = offers
         self.offers_by_slug = {offer.slug: offer for offer in offers.values()}
-        self.areas_serving = areas_serving
         self.default_order = default_order
         self.default_ids = sorted(offers, key=default_order.__getitem__)
         # A municipality's offers: its own and its region's.
