@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.chat              # ~6 minutes (trains a model: ~2 minutes)
     .venv/bin/python -m bench.chat --no-train   # use bot/models/indgang.tar.gz
-    .venv/bin/python -m bench.chat --profile    # also cProfile Rasa under 10 conversations
+    .venv/bin/python -m bench.chat --profile    # also cProfile Rasa (bench/results/chat-logs)
 
 What it does:
   1. Trains the model with bot/config.yml into a temporary folder and times it
@@ -418,6 +418,7 @@ def main() -> None:
                 shutil.copyfile(process.log, logs / process.log.name)
         if args.profile and profile_path.exists():
             report["profile"] = summarise_profile(profile_path)
+            shutil.copyfile(profile_path, RESULTS / "chat-logs" / "rasa.prof")
 
     print_report(report)
     path = RESULTS / f"chat-{time.strftime('%Y%m%d-%H%M%S')}.json"

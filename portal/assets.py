@@ -62,7 +62,13 @@ def dkfds_icon(name: str, classes: str = "", label: str | None = None) -> Markup
     Inline, so a page needs no sprite and no extra request; decorative unless `label`
     is given. An unknown name gives nothing (the text next to an icon carries meaning).
     """
-    source = _icon_source(current_app.config["DKFDS_DIST"], name)
+    return _icon_markup(current_app.config["DKFDS_DIST"], name, classes, label)
+
+
+@lru_cache(maxsize=1024)
+def _icon_markup(dist: str, name: str, classes: str, label: str | None) -> Markup:
+    """Cached: a page has dozens of icons, and a label is one of a few UI strings."""
+    source = _icon_source(dist, name)
     if not source:
         return Markup("")
     cls = f"icon-svg {classes}".strip()

@@ -23,7 +23,6 @@ import pytest
 import yaml
 from sqlalchemy import MetaData, make_url, select
 
-from portal.catalogue.service import reset_index_cache
 from portal.extensions import db
 from tests.conftest import ROOT, make_app, need, reset_database
 
@@ -53,7 +52,6 @@ def loader_app(tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
-    reset_index_cache()  # the next module's app builds its own index
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -173,17 +174,15 @@ def get_municipality(slug: str | None) -> Area | None:
 
 
 def list_situations() -> list[Situation]:
-    return list(db.session.scalars(
-        select(Situation).order_by(Situation.position).options(selectinload(Situation.texts))
-    ))
+    """The life situations in their order, each with its texts (from the index: the
+    home page and every search page list them)."""
+    return current_index().situations
 
 
 def get_situation(slug: str | None) -> Situation | None:
     if not slug or not could_be_slug(slug):
         return None
-    return db.session.scalars(
-        select(Situation).where(Situation.slug == slug).options(selectinload(Situation.texts))
-    ).one_or_none()
+    return current_index().situations_by_slug.get(slug)
 
 
 def find_offers(query: OfferQuery) -> OfferResults:
@@ -241,12 +240,13 @@ class CatalogueIndex(SearchIndex):
     """The search index plus what filtering, default ordering and result pages need.
 
     `offers` holds every offer fully loaded (texts, area, region, situations) and
-    detached from its session: read-only, shared by the worker's threads.
+    detached from its session: read-only, shared by the worker's threads. The same goes
+    for the municipalities and the life situations.
     """
 
     def __init__(self, documents: list[Document], offers: dict[int, Offer],
                  areas_serving: dict[str, set[int]], default_order: dict[int, int],
-                 municipalities: list[Area], situations: set[str]) -> None:
+                 municipalities: list[Area], situations: list[Situation]) -> None:
         super().__init__(documents)
         self.offers = offers
         self.offers_by_slug = {offer.slug: offer for offer in offers.values()}
@@ -260,38 +260,56 @@ class CatalogueIndex(SearchIndex):
         self.municipalities = municipalities
         self.municipalities_by_slug = {area.slug: area for area in municipalities}
         self.municipality_slugs = set(self.municipalities_by_slug)
-        self.situation_slugs = situations
+        self.situations = situations
+        self.situations_by_slug = {situation.slug: situation for situation in situations}
+        self.situation_slugs = set(self.situations_by_slug)
 
 
-_cache_lock = threading.Lock()
-_cache: dict[str, object] = {"key": None, "index": None, "checked": 0.0}
+@dataclass
+class _IndexCache:
+    """One app's index (a process normally has one app; the tests have several)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    key: tuple[str, str] | None = None
+    index: CatalogueIndex | None = None
+    checked: float = 0.0
+
+
+def _index_cache() -> _IndexCache:
+    cache = current_app.extensions.get("catalogue_index")
+    if cache is None:
+        cache = current_app.extensions.setdefault("catalogue_index", _IndexCache())
+    return cache
 
 
 def current_index() -> CatalogueIndex:
     """The index for the loaded content; rebuilt when `flask content load` changed it."""
+    cache = _index_cache()
     now = time.monotonic()
-    index = _cache["index"]
-    if index is not None and now - _cache["checked"] < FINGERPRINT_CHECK_SECONDS:
-        return index  # type: ignore[return-value]
+    index = cache.index
+    if index is not None and now - cache.checked < FINGERPRINT_CHECK_SECONDS:
+        return index
     state = db.session.get(ContentState, 1)
     key = (db.engine.url.render_as_string(), state.fingerprint if state else "")
-    with _cache_lock:
-        if _cache["key"] != key or _cache["index"] is None:
+    with cache.lock:
+        if cache.key != key or cache.index is None:
             gc.unfreeze()
-            _cache["index"] = None
-            _cache["index"] = build_index()
-            _cache["key"] = key
+            cache.index = None
+            cache.index = build_index()
+            cache.key = key
             # The index lives as long as the process: keep the collector from walking
             # its hundreds of thousands of objects on every collection.
             gc.collect()
             gc.freeze()
-        _cache["checked"] = now
-        return _cache["index"]  # type: ignore[return-value]
+        cache.checked = now
+        return cache.index
 
 
 def reset_index_cache() -> None:
-    with _cache_lock:
-        _cache.update(key=None, index=None, checked=0.0)
+    """Forget the current app's index: the next request builds it from the database."""
+    cache = _index_cache()
+    with cache.lock:
+        cache.key, cache.index, cache.checked = None, None, 0.0
 
 
 def build_index() -> CatalogueIndex:
@@ -302,7 +320,8 @@ def build_index() -> CatalogueIndex:
             select(Area).options(selectinload(Area.texts),
                                  selectinload(Area.region).selectinload(Area.texts))).all()
         situations = session.scalars(
-            select(Situation).options(selectinload(Situation.texts))).all()
+            select(Situation).order_by(Situation.position)
+            .options(selectinload(Situation.texts))).all()
         session.expunge_all()
 
     areas_serving: dict[str, set[int]] = {}
@@ -340,7 +359,7 @@ def build_index() -> CatalogueIndex:
         documents, {o.id: o for o in offers}, areas_serving,
         {o.id: i for i, o in enumerate(ordered)},
         sorted((a for a in areas if a.kind == "municipality"), key=lambda a: a.text("da").name),
-        {s.slug for s in situations},
+        list(situations),
     )
 
 
