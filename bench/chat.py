@@ -305,7 +305,8 @@ def main() -> None:
                         help="use bot/models/indgang.tar.gz instead of training")
     parser.add_argument("--profile", action="store_true",
                         help="run Rasa under cProfile during the 10-conversation run")
-    parser.add_argument("--workers", type=int, default=2, help="public gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="public gunicorn workers (default as gunicorn.conf.py: 2 per core)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
                         help="as `make serve-prod` (sync) by default")
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
@@ -333,9 +334,14 @@ def main() -> None:
         portal_url = f"http://{HOST}:{portal_port}"
         internal_url = f"http://{HOST}:{internal_port}"
         rasa_url = f"http://{HOST}:{rasa_port}"
+        limits_uri = redis_uri()
+        report["rate_limit_storage"] = limits_uri
         env = {**app_env(catalogue), "RASA_URL": rasa_url,
-               # a benchmark sends far more than a citizen may
-               "CHAT_RATE_LIMIT": "1000000/minute", "CHAT_RATE_LIMIT_PER_ADDRESS": "",
+               # Both limits are checked on every turn, as in production, but set far
+               # above what a citizen may send: the benchmark's visitors share one address.
+               "CHAT_RATE_LIMIT": "1000000/minute",
+               "CHAT_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
+               "RATELIMIT_STORAGE_URI": limits_uri,
                "RASA_TELEMETRY_ENABLED": "false"}
         processes: list[Process] = []
         try:
@@ -427,6 +433,20 @@ def main() -> None:
     say(f"\nJSON: {path.relative_to(ROOT)}")
 
 
+def redis_uri() -> str:
+    """Redis for the rate limits, as production runs several workers (see README);
+    in memory, with a note, when this machine has no Redis."""
+    import redis
+
+    uri = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        redis.Redis.from_url(uri, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        say(f"NOTE: no Redis at {uri} ({exc}): the rate limits are kept in memory")
+        return "memory://"
+    return uri
+
+
 def _own_jiffies() -> int:
     times = os.times()
     return round((times.user + times.system) * CLK_TCK)
@@ -456,6 +476,9 @@ def print_report(report: dict) -> None:
         say(f"target >= {TARGET_TURNS_PER_S_TEN:.0f} turns/s with 10 conversations: "
             f"{ten['turns_per_s']}  "
             f"{'PASS' if ten['turns_per_s'] >= TARGET_TURNS_PER_S_TEN else 'FAIL'}")
+    settings = report.get("settings", {})
+    say(f"portal: gunicorn, {settings.get('workers')} {settings.get('worker_class')} workers; "
+        f"chat rate limits in {report.get('rate_limit_storage')}")
     for key, label in (("training_s", "training time (s)"), ("rasa_ready_s", "start to ready (s)"),
                        ("rasa_rss_mb", "Rasa resident memory (MB)"),
                        ("actions_rss_mb", "action server resident memory (MB)")):

@@ -4,8 +4,10 @@ CSRF, the message limit and the rate limit. (The real assistant: test_chat_e2e.p
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +16,7 @@ from flask import Flask
 from portal.chat import service
 from portal.chat.limits import ChatLimiter
 from tests.chat.stack import StubRasa, closed_url
+from tests.conftest import need
 
 FALLBACK = {
     "da": {"page": "/", "says": "ikke tilgængelig", "search": "/soeg",
@@ -166,6 +169,33 @@ def test_rate_limit_per_address_covers_visitors_without_cookies(app: Flask, rasa
         assert codes == [200, 200, 429]
     finally:
         app.extensions["chat_limiter"] = previous
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_or_skip() -> str:
+    """Production keeps the limits in Redis (one count for all workers)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        need(False, f"Redis at {REDIS_URL} is needed for this test: {exc}")
+    return REDIS_URL
+
+
+def test_workers_share_the_limit_in_redis(app: Flask):
+    """Two gunicorn workers (two limiters on one Redis) count one visitor together, so
+    a visitor whose messages land on different workers is still held to the limit."""
+    url = redis_or_skip()
+    visitor, address = f"visitor-{uuid.uuid4()}", f"test-{uuid.uuid4()}"
+    workers = [ChatLimiter(url, "3/minute", "") for _ in range(2)]
+    waits = [workers[i % 2].retry_after(visitor, address) for i in range(4)]
+    assert waits[:3] == [None, None, None]
+    assert waits[3] is not None and 1 <= waits[3] <= 60
+    # Another visitor is not held back.
+    assert workers[1].retry_after(f"visitor-{uuid.uuid4()}", address) is None
 
 
 def test_a_broken_rate_limit_store_does_not_stop_the_chat(app: Flask, client, rasa_down):
