@@ -1,5 +1,11 @@
 """A safety net under the intent classifier: strong crisis phrases always mean `crisis`.
 
+Three kinds, as the issue names them: suicidal thoughts, self-harm in progress and
+acute danger, written by the person themselves or about someone else. The phrases are
+tested on crisis messages written apart from the training data and on near misses
+("jeg dør af grin", "i used to self-harm"), and must agree with every training example
+(tests/actions/test_safety_and_honesty.py).
+
 The classifier learns crisis from examples, but a statistical model can be unsure of a
 short or misspelt message ("vil slaa mig selv ihjel"), and an unsure answer must never
 become a fallback when someone may be in danger. This component runs after the
@@ -31,25 +37,116 @@ from rasa.shared.nlu.training_data.message import Message
 CRISIS_INTENT = "crisis"
 FALLBACK_INTENT = "nlu_fallback"
 
-# Written for folded text (see `fold`): "slå" -> "sla", "dø" -> "do", "æ" -> "a".
-STRONG_PHRASES = (
+# Written for folded text (see `fold`): "slå" -> "sla", "dø" -> "do", "æ" -> "a", and in
+# English "does" -> "dos", "shoe" -> "sho". Three kinds, as the issue names them; each
+# phrase must be unmistakable on its own, because it wins over the classifier.
+SUICIDAL_THOUGHTS = (
     r"selvmord",
-    r"sla mig selv ihjel",
-    r"slaa mig selv ihjel",
-    r"tage mit (eget )?liv",
-    r"tage livet af mig",
-    r"gore en ende pa (det hele|mit liv)",
+    r"sla (mig|sig|dig) selv ihjel",
+    r"slaa (mig|sig|dig) selv ihjel",
+    r"(skyde|hange|drabe) (mig|sig) selv",
+    r"tage (mit|sit|dit) (eget )?liv",
+    r"tage livet af (mig|sig)",
+    r"gore en ende pa (det hele|mit liv|sit liv)",
+    r"\bende (det hele|mit liv|sit liv|livet)",
     r"ikke (mere )?lyst til at leve",
-    r"vil ikke leve (mere|langere)",
-    r"jeg vil do\b(?! af grin)",
-    r"vil bare do\b",
+    r"(vil|ville) ikke leve (mere|langere)",
+    r"ikke (vil|ville) leve (mere|langere)",
+    r"orker ikke (mere )?at leve",
+    r"ikke vard at leve",
+    r"(ingen|ikke nogen|ikke en) grund til at leve",
+    r"\bvil (bare )?do\b(?! af grin)",
+    r"(piller|tabletter|nok) (nok )?(til|for) at do\b",
+    r"ikke (mere )?(lyst til at )?vare her (mere|langere)",
+    r"(vil|orker) (bare )?ikke vare her",
+    r"ikke (at )?vare i live",
+    r"(hellere|bare) vare dod|(onsker|onske) (at )?jeg var dod",
+    r"(skrevet|sagt|sendt) farvel\b.{0,30}\b(svarer ikke|tager ikke)",
+    r"(ingen|ikke nogen) (vil|ville) savne mig",
+    r"bedre (for alle )?uden mig",
+    r"forsvind(e|er)? for altid",
+    r"(haber|onsker) (at )?jeg (ikke|aldrig) vagner",
+    r"afskedsbrev",
+    r"hange mig( selv)?\b",
+    r"(et|mit) reb\b.{0,30}\bklar",
+    r"planlagt hvordan jeg (skal|vil) gore det",
+    r"(hoppe|hopper|springe|springer|kaste mig)\b.{0,30}\b(bron|en bro|taget|vinduet|altanen|"
+    r"toget|skinnerne)",  # "broen" folds to "bron"
+    r"(bron|taget|altanen)\b.{0,30}\b(hoppe|springe|kaste mig)",
     r"kill (my ?self|me)\b",
+    r"(kill|hang|shoot|stab) (my|him|her|them) ?sel(f|ves)",
+    r"(will|might|going to|gonna|stop|want to) (hurt|harm|hurting|harming) my ?self",
+    r"\bkms\b",
+    r"wanna die\b",
+    r"decided to die\b",
+    r"done with (life|living)",
+    r"(no|any|a) (reason|point) (to|in) liv(e|ing)",
+    r"pills to die",
+    r"pills (are )?ready",
+    r"goodbye\b.{0,40}\b(pills|tablets)|(pills|tablets)\b.{0,40}\bgoodbye",
+    r"(have|got) (the|a) rope",
+    r"(and|to) (never|not) wake up",
     r"suicid",
-    r"end (my|it all|my own) ?life|end it all",
+    r"end (my|his|her|their|it all|my own) ?life|end it all",
     r"take my (own )?life",
     r"(want|wanna|going) to die\b",
     r"do ?n[o']?t want to (live|be alive)",
+    r"do ?n[o']?t want to be here any ?more",
+    r"(thinking (about|of)|going to|want to|wanna|gonna) end(ing)? it\b(?! with)",
+    r"better off without me",
+    r"(no ?one|nobody) (would|will) (even )?(miss|notice|care)",
+    r"(not|n'?t) worth living",
+    r"(goodbye|suicide) (letter|note)",
+    r"(hope|wish) i (do ?n[o']?t|never) wake up",
+    r"hang(ing)? my ?self",
+    r"jump(ing)? (off|from|in front of) (the |a )?(bridge|roof|building|balcony|window|train)",
+    r"(bridge|roof|balcony)\b.{0,30}\bjump",
 )
+SELF_HARM_IN_PROGRESS = (
+    r"(skar|skaret|snittet)\b.{0,30}\b(handled|pulsare)",
+    # Not in the past ("har skåret i sig selv før": worry, not danger) or an accident
+    # ("skåret mig på et glas").
+    r"((skaret|skar|skarer|skare) (i )?(mig|sig) selv|(skaret|skar) (mig|sig))\b"
+    r"(?! (for|tidligere|pa)\b)",
+    r"for mange (piller|tabletter|sovepiller)",
+    r"(blod|blodning)\w*\b.{0,30}\b(stopper ikke|vil ikke stoppe|kan ikke stoppe)",
+    r"slugt\b.{0,30}\b(piller|tabletter|panodil|pamol|paracetamol|sovepiller)",
+    r"(tager|taget|spist|spiser|sluger) (en hel|hele|alle|mange|et helt|en masse|[0-9]+)\b.{0,20}"
+    r"\b(piller|tabletter|pakke|panodil|pamol|paracetamol|sovepiller)",
+    r"overdos",
+    r"trakker ikke vejret",
+    r"(cut|slit|slashed) (my|his|her|their) wrists?",
+    r"(won'?t|will not|dos ?n'?t|can'?t|cannot) stop (the )?bleeding",
+    r"swallowed\b.{0,30}\b(pills|tablets|paracetamol|painkillers|sleeping)",
+    r"(took|taken) (a whole|the whole|all|all of|an entire|[0-9]+|lots of|loads of|a lot of)\b"
+    r".{0,20}\b(pills|tablets|paracetamol|painkillers)",
+    r"(is ?n[o']?t|not|stopped) breathing",
+    r"(?<!used to )cut(ting)? my ?self",
+    r"(too many|enough) (pills|tablets|sleeping pills|painkillers)",
+    r"(won'?t|will not|can'?t|cannot|dos ?n'?t) wake (up|her|him)",
+)
+ACUTE_DANGER = (
+    r"(kvaler|kvalte|slar|sparker|stikker) (mig|os)\b.{0,20}\blige nu",
+    r"(kvaler|kvalte) mig",
+    r"truer (mig|os) med (en )?(kniv|pistol|vaben)",
+    r"\b(har|med|holder) en (kniv|pistol|bosse|vaben)",
+    r"sla\w* (mig|os|dig|hende|ham) ihjel",
+    r"(slar|sparker|kvaler|truer) \w+( \w+)? lige nu",
+    r"hjalp,? (han|hun|de) (slar|sparker|kvaler)",
+    r"er last inde",
+    r"akut hjalp|det er akut|hjalp akut",
+    r"(prover|forsoger|ved) at bryde ind",
+    r"ikke i sikkerhed",
+    r"(gemt|gemmer) mig\b.{0,20}\b(badevarelset|toilettet|skabet|varelset)",
+    r"(is|are|'s|keeps) (strangling|choking|stabbing) (me|us)\b",
+    r"(beating|hitting|kicking) (me|us) (right )?now",
+    r"(trying to|is|are) break(ing)? in(to)?\b",
+    r"(i'?m|i am|we'?re|we are) not safe",
+    r"(threaten\w*|coming at|after) (me|us) with a (knife|gun)",
+    r"\b(has|have|got|holding|outside with|is here with) a (knife|gun|weapon)",
+    r"(hitting|beating|hurting|kicking) (me|us|my \w+) (right )?now",
+)
+STRONG_PHRASES = SUICIDAL_THOUGHTS + SELF_HARM_IN_PROGRESS + ACUTE_DANGER
 _PATTERN = re.compile(r"\b(?:" + "|".join(STRONG_PHRASES) + r")")
 
 

@@ -16,6 +16,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
+    ActionReverted,
     ActiveLoop,
     AgentUttered,
     AllSlotsReset,
@@ -26,14 +27,12 @@ from rasa.shared.core.events import (
     FollowupAction,
     LoopInterrupted,
     ReminderCancelled,
-    ReminderScheduled,
     Restarted,
     SessionStarted,
     SlotSet,
     StoryExported,
-    UserUttered,
     UserUtteranceReverted,
-    ActionReverted,
+    UserUttered,
 )
 
 VALID = {"events": [{"event": "slot", "name": "lang", "value": "da"}],
@@ -113,7 +112,8 @@ def test_the_fast_path_is_in_use_for_rasas_schema():
 def test_accepts_and_refuses_exactly_what_rasa_does():
     corpus = replies()
     verdicts = [(rasa_accepts(reply), ours_accepts(reply)) for reply in corpus]
-    assert [reply for reply, (rasa, ours) in zip(corpus, verdicts) if rasa != ours] == []
+    differ = [reply for reply, (rasa, ours) in zip(corpus, verdicts, strict=True) if rasa != ours]
+    assert differ == []
     # The corpus exercises both sides.
     assert sum(rasa for rasa, _ in verdicts) > 25
     assert sum(not rasa for rasa, _ in verdicts) > 100
