@@ -950,7 +950,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"seconds per measured scenario (at most {MAX_DURATION})")
     parser.add_argument("--warm", type=float, default=3.0, help="seconds of load before each")
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2, help="workers of the main runs")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="workers of the main runs (as gunicorn.conf.py: 2 per core)")
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--sweep", default="sync:2,sync:3,sync:4,gthread:2,gthread:3,gthread:4",
