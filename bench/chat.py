@@ -294,7 +294,7 @@ def train(workdir: Path) -> tuple[float, Path]:
     if done.returncode != 0:
         raise SystemExit(f"rasa train failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     say(f"  trained in {seconds:.1f} s")
-    return seconds, out / "bench.tar.gz"
+    return round(seconds, 1), out / "bench.tar.gz"
 
 
 def main() -> None:
