@@ -74,7 +74,7 @@ SUICIDAL_THOUGHTS = (
     r"toget|skinnerne)",  # "broen" folds to "bron"
     r"(bron|taget|altanen)\b.{0,30}\b(hoppe|springe|kaste mig)",
     r"kill (my ?self|me)\b",
-    r"(kill|hang|shoot|stab) (my|him|her|them) ?sel(f|ves)",
+    r"(kill|hang|hanging|shoot|stab) (my|him|her|them) ?sel(f|ves)",
     r"(will|might|going to|gonna|stop|want to) (hurt|harm|hurting|harming) my ?self",
     r"\bkms\b",
     r"wanna die\b",
@@ -98,7 +98,6 @@ SUICIDAL_THOUGHTS = (
     r"(not|n'?t) worth living",
     r"(goodbye|suicide) (letter|note)",
     r"(hope|wish) i (do ?n[o']?t|never) wake up",
-    r"hang(ing)? my ?self",
     r"jump(ing)? (off|from|in front of) (the |a )?(bridge|roof|building|balcony|window|train)",
     r"(bridge|roof|balcony)\b.{0,30}\bjump",
 )
@@ -126,12 +125,11 @@ SELF_HARM_IN_PROGRESS = (
     r"(won'?t|will not|can'?t|cannot|dos ?n'?t) wake (up|her|him)",
 )
 ACUTE_DANGER = (
-    r"(kvaler|kvalte|slar|sparker|stikker) (mig|os)\b.{0,20}\blige nu",
+    r"(kvaler|kvalte|slar|sparker|stikker|truer) \w+\b.{0,20}\blige nu",
     r"(kvaler|kvalte) mig",
     r"truer (mig|os) med (en )?(kniv|pistol|vaben)",
     r"\b(har|med|holder) en (kniv|pistol|bosse|vaben)",
     r"sla\w* (mig|os|dig|hende|ham) ihjel",
-    r"(slar|sparker|kvaler|truer) \w+( \w+)? lige nu",
     r"hjalp,? (han|hun|de) (slar|sparker|kvaler)",
     r"er last inde",
     r"akut hjalp|det er akut|hjalp akut",
