@@ -1,7 +1,7 @@
 """Lenient matching of what people write for a municipality ("kbh", "Kobenhavn", "århus").
 
 The catalogue's municipalities come from the portal API. This module only knows how
-people spell places: folding (æ/ø/å, "aa", case), a few everyday aliases, and the
+people spell places: folding (textfold: æ/ø/å, "aa", case), everyday aliases, and the
 names of all 98 Danish municipalities, so that "Odense" is recognised as a real
 municipality that the demo catalogue does not cover (rather than as nonsense).
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
+
+import textfold
 
 # All 98 Danish municipalities (geography, not catalogue data).
 DANISH_MUNICIPALITIES = (
@@ -32,30 +33,30 @@ DANISH_MUNICIPALITIES = (
     "Aabenraa", "Aalborg", "Aarhus",
 )
 
-# Everyday names that are not the municipality's name (folded key -> folded name).
+# Everyday names that are not the municipality's name: abbreviations, other languages,
+# old spellings and towns (everyday name -> the municipality's name above).
 ALIASES = {
-    "kbh": "kobenhavn", "kbhvn": "kobenhavn", "kbhn": "kobenhavn", "cph": "kobenhavn",
-    "copenhagen": "kobenhavn", "kopenhagen": "kobenhavn", "kobnhavn": "kobenhavn",
-    "rønne": "bornholm", "ronne": "bornholm", "lyngby": "lyngby-tarbak",
-    "taastrup": "hoje-tastrup", "elsinore": "helsingor", "hinnerup": "favrskov",
+    "kbh": "København", "kbhvn": "København", "kbhn": "København", "cph": "København",
+    "copenhagen": "København", "kopenhagen": "København", "kobnhavn": "København",
+    "kjøbenhavn": "København", "køben": "København",
+    "rønne": "Bornholm", "nexø": "Bornholm", "nordfyns": "Nordfyn",
+    "lyngby": "Lyngby-Taarbæk", "taastrup": "Høje-Taastrup", "elsinore": "Helsingør",
+    "hinnerup": "Favrskov", "ølstykke": "Egedal", "stenløse": "Egedal", "smørum": "Egedal",
+    "skagen": "Frederikshavn", "sæby": "Frederikshavn", "frhavn": "Frederikshavn",
 }
 
 # Words around a place name that say nothing about which place it is.
 _NOISE = re.compile(
-    r"\b(jeg|i|bor|boer|vi|min|mit|er|fra|kommune|kommunen|kommuner|municipality|"
-    r"regionskommune|regional|city|of|the|in|live|living|lives|im|i'm|we|my|is|from|"
+    r"\b(jeg|i|bor|vi|min|mit|er|fra|kommune|kommunen|kommuner|municipality|"
+    r"regionskommune|regional|city|of|the|in|live|living|lives|im|we|my|is|from|"
     r"det|den|nok|vel|ja|yes|town|by|byen|area|omkring|ved|near)\b"
 )
 
 
 def fold(text: str) -> str:
-    """Lowercase and fold Danish letters so 'København', 'Koebenhavn' and 'Kobenhavn' meet."""
-    text = text.lower().strip()
-    text = text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^a-z0-9\- ]+", " ", text)
-    text = text.replace("aa", "a").replace("oe", "o").replace("ae", "a")
+    """The bot's one folding (textfold), punctuation dropped: 'København', 'Koebenhavn'
+    and 'Kobenhavn' meet."""
+    text = re.sub(r"[^a-z0-9\- ]+", " ", textfold.fold(text))
     return re.sub(r"\s+", " ", text).strip()
 
 

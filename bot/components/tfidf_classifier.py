@@ -13,13 +13,17 @@ and needs no downloads; it is language-agnostic, so Danish and English share one
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import logging
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import textfold
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -38,11 +42,9 @@ VOCABULARY_FILE = "vocabularies.json"
 ARRAYS_FILE = "arrays.npz"
 
 
-def fold(text: str) -> str:
-    """Lower-case and fold æ/ø/å and their ASCII spellings (ae/oe/aa) together."""
-    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    text = text.replace("aa", "a").replace("oe", "o").replace("ae", "a")
-    return re.sub(r"\s+", " ", text).strip()
+def classifier_text(text: str) -> str:
+    """What the vectorisers see: the bot's one folding (textfold), whitespace collapsed."""
+    return re.sub(r"\s+", " ", textfold.fold(text)).strip()
 
 
 @DefaultV1Recipe.register(
@@ -68,6 +70,14 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def required_packages() -> list[str]:
         return ["sklearn"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Part of Rasa's training-cache fingerprint: the text the model is trained on
+        depends on code outside the config (textfold), so a change there retrains."""
+        source = Path(inspect.getfile(textfold)).read_bytes()
+        source += inspect.getsource(classifier_text).encode()
+        return hashlib.sha256(source).hexdigest()
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
                  resource: Resource, model: Pipeline | None = None) -> None:
@@ -105,7 +115,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             return self._resource
         self.model = self._new_model()
         self._fast = None
-        self.model.fit([fold(e.get(TEXT)) for e in examples], [e.get(INTENT) for e in examples])
+        self.model.fit([classifier_text(e.get(TEXT)) for e in examples],
+                       [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
 
@@ -118,7 +129,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             text = message.get(TEXT)
             if not text:
                 continue
-            probabilities = self._fast.predict_proba(fold(text))
+            probabilities = self._fast.predict_proba(classifier_text(text))
             order = np.argsort(-probabilities)
             classes = self._fast.classes
             ranking = [{"name": str(classes[i]), "confidence": float(probabilities[i])}
