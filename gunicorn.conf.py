@@ -13,6 +13,6 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * multiprocessing.cpu_coun
 
 def post_worker_init(worker) -> None:
     """Each worker builds its search index before taking requests."""
-    from portal.catalogue.service import warm_up
+    from portal.catalogue.index import warm_up
 
     warm_up(worker.wsgi)

@@ -1,4 +1,9 @@
-"""Indgang: the citizen portal. `create_app` is the application factory."""
+"""Indgang: the citizen portal. `create_app` is the application factory.
+
+The app is made of a small core (what every area shares) and one package per area,
+each with its models, its service (the rules), its pages and its API:
+catalogue, guidance, chat; `content` loads the catalogue and the pages from `content/`.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +28,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from portal import assets, chat, cli, errors, security
-    from portal.api import bp as api_bp
-    from portal.extensions import babel, compress, csrf, db, migrate
-    from portal.i18n import current_lang
-    from portal.web import register_web
+    from portal import catalogue, chat, content, core, guidance
+    from portal.core.extensions import babel, compress, csrf, db, migrate
+    from portal.core.i18n import current_lang
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -35,16 +38,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
 
-    # Import the models so Alembic and `db.metadata` see every table.
-    from portal.catalogue import models as _catalogue_models  # noqa: F401
-    from portal.guidance import models as _guidance_models  # noqa: F401
-
-    assets.init_app(app)
-    security.init_app(app)
-    register_web(app)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)  # read-only JSON; state-changing API routes add their own checks
+    core.init_app(app)
+    catalogue.init_app(app)
     chat.init_app(app)
-    errors.init_app(app)
-    cli.init_app(app)
+    content.init_app(app)
+    guidance.init_app(app)
     return app

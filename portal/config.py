@@ -56,6 +56,11 @@ class Config:
         self.CHAT_RATE_LIMIT_PER_ADDRESS = os.environ.get(
             "CHAT_RATE_LIMIT_PER_ADDRESS", "120/minute"
         )
+        # The API: anonymous clients are limited per address; server-to-server clients
+        # (the assistant's action server) send a token instead (`make run` generates one
+        # for development into instance/api_token; set PORTAL_API_TOKEN in production).
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
+        self.API_TOKENS = {"assistant": os.environ.get("PORTAL_API_TOKEN", "")}
 
 
 def _normalise_db_url(url: str) -> str:

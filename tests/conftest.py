@@ -18,9 +18,9 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.catalogue.service import reset_index_cache
+from portal.catalogue.index import reset_index_cache
 from portal.content.loader import read_content, sync_content
-from portal.extensions import db
+from portal.core.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
@@ -51,6 +51,9 @@ def make_app(url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
         # Never a Rasa that happens to run on this machine: the chat tests choose theirs.
         "RASA_URL": closed_url(),
+        # The tests send thousands of API requests from one address; the API's rate
+        # limit has its own tests (test_api_clients.py), with its own apps.
+        "API_RATE_LIMIT": "",
         **overrides,
     })
     return app

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from portal.content.loader import ContentError, Problem, read_content
-from portal.content.schema import LANGUAGES
+from portal.content.loader import read_content
+from portal.content.problems import ContentError, Problem
+from portal.core.i18n import LANGUAGES
 from tests.conftest import ROOT, make_app, need
 
 CONTENT = ROOT / "content"

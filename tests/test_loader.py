@@ -23,7 +23,7 @@ import pytest
 import yaml
 from sqlalchemy import MetaData, make_url, select
 
-from portal.extensions import db
+from portal.core.extensions import db
 from tests.conftest import ROOT, make_app, need, reset_database
 
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from portal.catalogue import service
+from portal.catalogue.query import MAX_PER_PAGE, OfferQuery
 from tests.conftest import make_app
 
 DA_MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
@@ -323,8 +324,8 @@ def test_referred_offer_shows_the_way_in(client, url, intake, answer):
 def test_every_referred_offer_leads_on(app, client):
     """The way in, and the open offers meanwhile, work for every referred offer."""
     with app.app_context():
-        referred = [o.slug for o in service.find_offers(service.OfferQuery(
-            access=frozenset({"referral"}), per_page=service.MAX_PER_PAGE)).items]
+        referred = [o.slug for o in service.find_offers(OfferQuery(
+            access=frozenset({"referral"}), per_page=MAX_PER_PAGE)).items]
     assert referred
     for slug in referred:
         for url, intake in ((f"/tilbud/{slug}", "/en-indgang"),
@@ -401,7 +402,7 @@ def test_footer_and_menu_links(client, url, links):
 
 
 def test_every_guidance_page_renders_in_both_languages(app, client):
-    from portal.web.guidance import page_url
+    from portal.guidance.service import page_url
 
     with app.test_request_context("/"):
         urls = [page_url(key, lang) for key in

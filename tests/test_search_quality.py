@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.catalogue.service import find_offers, parse_offer_query
+from portal.catalogue.query import parse_offer_query
+from portal.catalogue.service import find_offers
 from tests.search_eval.evaluate import evaluate, load_queries, report
 
 TARGET = 0.90

@@ -1,7 +1,8 @@
 """The offer catalogue: areas (regions, municipalities), life situations and offers.
 
-Translatable text lives in a `*_texts` table per entity, one row per language, so a
-third language is a content change, not a schema change.
+Translatable text lives in a `*_texts` table per entity, one row per language (see
+`TextsMixin`), so a third language needs no new columns; it does need its texts in
+every content file and the UI's translations (`portal.core.i18n.LANGUAGES`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     String,
     Table,
@@ -21,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.core.models import TextsMixin
 
 offer_situations = Table(
     "offer_situations",
@@ -29,16 +30,6 @@ offer_situations = Table(
     Column("offer_id", ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
     Column("situation_id", ForeignKey("situations.id", ondelete="CASCADE"), primary_key=True),
 )
-
-
-class TextsMixin:
-    """`entity.text(lang)` returns the row for a language, falling back to Danish."""
-
-    texts: list
-
-    def text(self, lang: str):
-        by_lang = {row.lang: row for row in self.texts}
-        return by_lang.get(lang) or by_lang["da"]
 
 
 class Area(TextsMixin, db.Model):
@@ -145,13 +136,3 @@ class OfferText(db.Model):
     legal_basis: Mapped[str | None] = mapped_column(String(200))
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     offer: Mapped[Offer] = relationship(back_populates="texts")
-
-
-class ContentState(db.Model):
-    """One row: a fingerprint of the loaded content, so caches know when to rebuild."""
-
-    __tablename__ = "content_state"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

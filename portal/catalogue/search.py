@@ -25,7 +25,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from portal.catalogue.text import phrase, tokens
+from portal.core.text import phrase, tokens
 
 # How much a word in each field says about the offer.
 FIELD_WEIGHTS = {

@@ -16,7 +16,6 @@ def init_app(app: Flask) -> None:
     from portal.chat import views
     from portal.chat.limits import ChatLimiter
     from portal.chat.rasa import RasaClient
-    from portal.extensions import csrf
 
     app.extensions["chat_bot"] = RasaClient(app.config["RASA_URL"], app.config["CHAT_TIMEOUT"])
     app.extensions["chat_limiter"] = ChatLimiter(
@@ -25,7 +24,4 @@ def init_app(app: Flask) -> None:
         app.config["CHAT_RATE_LIMIT_PER_ADDRESS"],
     )
     app.register_blueprint(bp)
-    # The view checks the token itself, after it knows the page's language, so that a
-    # missing token gets a JSON answer the widget can show.
-    csrf.exempt(bp)
     app.context_processor(views.widget_context)

@@ -12,13 +12,15 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from portal.chat import bp, service
-from portal.extensions import csrf
-from portal.i18n import DEFAULT, LANGUAGES, current_lang
+from portal.core.extensions import csrf
+from portal.core.i18n import DEFAULT, LANGUAGES, current_lang
+from portal.guidance.service import page_url
 
 CONVERSATION_KEY = "chat_conversation"
 
 
 @bp.post("/messages")
+@csrf.exempt  # checked below, once the page's language is known, to answer in JSON
 def messages():
     data = request.get_json(silent=True)
     lang = _language(data)
@@ -54,7 +56,7 @@ def messages():
     metadata = {"lang": lang, "municipality": municipality.slug if municipality else None}
     reply = service.answer(current_app.extensions["chat_bot"], sender, text, metadata,
                            fallback=lambda: _unavailable(lang))
-    return _no_store(jsonify(reply.to_json()))
+    return jsonify(reply.to_json())  # never stored: see core.security
 
 
 def widget_context() -> dict[str, Any]:
@@ -108,8 +110,6 @@ def _widget_config() -> dict[str, Any]:
 
 
 def _unavailable(lang: str) -> service.Reply:
-    from portal.web.guidance import page_url
-
     intake = page_url("intake", lang) or url_for(
         "guidance.page", lang=lang, slug="en-indgang" if lang == "da" else "one-entrance")
     return service.unavailable_reply(url_for("catalogue.search", lang=lang), intake)
@@ -132,11 +132,6 @@ def _conversation_id() -> str:
 
 
 def _error(code: str, message: str, status: int):
-    response = _no_store(jsonify(status="error", error=code, message=message))
+    response = jsonify(status="error", error=code, message=message)
     response.status_code = status
-    return response
-
-
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,7 +2,8 @@
 
 Content is written by editors, so every rule here exists to turn a mistake into a
 message that names the file, the field and what is wrong (see `loader.read_content`).
-Cross-file rules (an offer's municipality must exist, ...) live in `validate_catalogue`.
+Rules across files (an offer's municipality must exist, ...) are each kind's `check`
+in `places.py`, `situations.py`, `offers.py` and `pages.py`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-LANGUAGES = ("da", "en")
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+from portal.core.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN
+
 SEED_FILE_PATTERN = r"^\d{3}_[0-9a-f]{16}\.txt$"
 
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG_LENGTH)]
 Text = Annotated[str, Field(min_length=1)]
 Line = Annotated[str, Field(min_length=1, max_length=200)]
 Access = Literal["open", "self", "referral"]
@@ -60,6 +61,9 @@ class MunicipalityFile(Strict):
     region: Slug
     da: Name
     en: Name
+    # Everyday names that are not the municipality's name ("kbh", "cph", a main town);
+    # the assistant recognises them (bot/: the municipality lookup is generated from here).
+    aliases: list[Line] = Field(default_factory=list)
 
 
 class PlacesFile(Strict):

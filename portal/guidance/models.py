@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.catalogue.models import TextsMixin
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.core.models import TextsMixin
 
 
 class Page(TextsMixin, db.Model):

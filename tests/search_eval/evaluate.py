@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from portal.catalogue.service import find_offers, parse_offer_query
+from portal.catalogue.query import parse_offer_query
+from portal.catalogue.service import find_offers
 
 QUERIES = Path(__file__).with_name("queries.yml")
 

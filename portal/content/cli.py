@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
-from portal.catalogue.service import reset_index_cache
-from portal.content.loader import ContentError, read_content, sync_content
-from portal.extensions import db
+from portal.content.loader import read_content, sync_content
+from portal.content.problems import ContentError
+from portal.core.extensions import db
 
 content_cli = AppGroup("content", help="Validate and load the offer catalogue from content/.")
 
@@ -40,10 +40,5 @@ def load(directory: str | None) -> None:
     """Validate the content and make the database hold exactly it (safe to repeat)."""
     content = _read(directory)
     stats = sync_content(db.session, content)
-    reset_index_cache()
     click.echo(f"Loaded {len(content.offers)} offers: {stats['offers_added']} added, "
                f"{stats['offers_updated']} updated, {stats['offers_removed']} removed.")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(content_cli)

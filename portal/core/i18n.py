@@ -12,6 +12,8 @@ from collections.abc import Callable
 from flask import Blueprint, g, request, url_for
 from werkzeug.routing import BuildError
 
+# The portal's languages: the one list (content files, pages, API and chat all use it).
+# Adding one takes its texts in every content file and a Babel catalogue.
 LANGUAGES = ("da", "en")
 DEFAULT = "da"
 

@@ -1,0 +1,217 @@
+"""The catalogue as JSON: offers, municipalities and life situations (`/api/v1`).
+
+Each endpoint is declared once (`@spec.validate`): its parameters (`query.py`) and its
+answers (the models below) are validated, serialised and documented from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
+from spectree import Response
+
+from portal.catalogue import service
+from portal.catalogue.models import Area, Offer
+from portal.catalogue.query import OfferSearchParams
+from portal.core.api import PREFIX, ApiError, ApiModel, LangQuery, absent, spec
+from portal.core.security import public_cache
+from portal.guidance.service import page_url
+
+bp = Blueprint("catalogue_api", __name__, url_prefix=PREFIX)
+
+
+class Place(BaseModel):
+    slug: str
+    name: str
+
+
+class AreaOut(ApiModel):
+    slug: str
+    name: str
+    kind: Literal["municipality", "region"]
+    region: Place | SkipJsonSchema[None] = absent("The municipality's region.")
+
+
+class SituationOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+
+
+class OfferSummary(ApiModel):
+    slug: str
+    title: str
+    summary: str
+    url: str = Field(description="The offer's page in the asked language.")
+    municipality: AreaOut = Field(description="Where the offer is: a municipality or a "
+                                              "region (which serves its municipalities).")
+    access: Literal["open", "self", "referral"] = Field(
+        description="open = no referral; self = self-referral; referral = the authority "
+                    "decides.")
+    anonymous: bool
+    virtual: bool
+    channels: list[Literal["chat", "video", "phone"]]
+    situations: list[str]
+    audiences: list[Literal["citizens", "relatives"]]
+    last_checked: dt.date
+    relevance: float | SkipJsonSchema[None] = absent("How well it fits; only with q.")
+
+
+class Source(BaseModel):
+    file: str = Field(description="A seed document the facts come from.")
+    lines: list[tuple[int, int]] = Field(description="Line ranges in it.")
+
+
+class ReferralPath(BaseModel):
+    kind: Literal["one-entrance-intake"]
+    url: str | None = Field(description="Where the way in starts, in the asked language.")
+
+
+class OfferDetail(OfferSummary):
+    description: str
+    for_whom: str
+    how_to_use: str
+    waiting_time: str
+    what_happens: str
+    provider: str
+    contact: str
+    legal_basis: str | None
+    min_age: int | None
+    max_age: int | None
+    sources: list[Source]
+    referral_path: ReferralPath | None = Field(
+        description="For offers that need a referral; null for open offers.")
+
+
+class OfferList(BaseModel):
+    items: list[OfferSummary]
+    total: int
+    page: int
+    per_page: int
+    search_url: str = Field(description="The portal's search page with the same search, "
+                                        "in the asked language.")
+
+
+class AreaList(BaseModel):
+    items: list[AreaOut]
+
+
+class SituationList(BaseModel):
+    items: list[SituationOut]
+
+
+@bp.get("/offers")
+@public_cache()
+@spec.validate(query=OfferSearchParams, resp=Response(HTTP_200=OfferList, HTTP_400=ApiError),
+               tags=["catalogue"])
+def offers():
+    """Offers that fit, best first"""
+    params: OfferSearchParams = request.context.query
+    query = params.to_query()
+    results = service.find_offers(query)
+    return OfferList(
+        items=[offer_summary(o, query.lang, results.scores.get(o.id)) for o in results.items],
+        total=results.total,
+        page=query.page,
+        per_page=query.per_page,
+        search_url=url_for("catalogue.search", lang=query.lang, _external=True,
+                           **_search_args(params)),
+    )
+
+
+@bp.get("/offers/<slug>")
+@public_cache()
+@spec.validate(query=LangQuery,
+               resp=Response(HTTP_200=OfferDetail, HTTP_400=ApiError, HTTP_404=ApiError),
+               tags=["catalogue"])
+def offer(slug: str):
+    """One offer"""
+    lang = request.context.query.lang
+    item = service.get_offer(slug)
+    if item is None:
+        return ApiError(error="not_found",
+                        message=_("There is no offer “%(slug)s”.", slug=slug)), 404
+    text = item.text(lang)
+    return OfferDetail(
+        **offer_summary(item, lang).model_dump(),
+        description=text.description,
+        for_whom=text.for_whom,
+        how_to_use=text.how_to_use,
+        waiting_time=text.waiting_time,
+        what_happens=text.what_happens,
+        provider=text.provider,
+        contact=text.contact,
+        legal_basis=text.legal_basis,
+        min_age=item.min_age,
+        max_age=item.max_age,
+        sources=item.sources,
+        referral_path=referral_path(item, lang),
+    )
+
+
+@bp.get("/municipalities")
+@public_cache()
+@spec.validate(query=LangQuery, resp=Response(HTTP_200=AreaList, HTTP_400=ApiError),
+               tags=["catalogue"])
+def municipalities():
+    """Municipalities with their regions"""
+    lang = request.context.query.lang
+    return AreaList(items=[area_out(m, lang) for m in service.list_municipalities()])
+
+
+@bp.get("/situations")
+@public_cache()
+@spec.validate(query=LangQuery, resp=Response(HTTP_200=SituationList, HTTP_400=ApiError),
+               tags=["catalogue"])
+def situations():
+    """Life situations"""
+    lang = request.context.query.lang
+    return SituationList(items=[
+        SituationOut(slug=s.slug, name=s.text(lang).name, description=s.text(lang).description)
+        for s in service.list_situations()
+    ])
+
+
+def offer_summary(offer: Offer, lang: str, score: float | None = None) -> OfferSummary:
+    text = offer.text(lang)
+    return OfferSummary(
+        slug=offer.slug,
+        title=text.title,
+        summary=text.summary,
+        url=url_for("catalogue.offer", lang=lang, slug=offer.slug, _external=True),
+        municipality=area_out(offer.area, lang),
+        access=offer.access,
+        anonymous=offer.anonymous,
+        virtual=offer.virtual,
+        channels=offer.channels,
+        situations=[s.slug for s in offer.situations],
+        audiences=[a for a, on in (("citizens", offer.for_citizens),
+                                   ("relatives", offer.for_relatives)) if on],
+        last_checked=offer.last_checked,
+        relevance=score,
+    )
+
+
+def area_out(area: Area, lang: str) -> AreaOut:
+    region = None
+    if area.region is not None:
+        region = Place(slug=area.region.slug, name=area.region.text(lang).name)
+    return AreaOut(slug=area.slug, name=area.text(lang).name, kind=area.kind, region=region)
+
+
+def referral_path(offer: Offer, lang: str) -> ReferralPath | None:
+    """For referred offers: where the way in starts (the one-entrance intake)."""
+    if not offer.needs_referral:
+        return None
+    return ReferralPath(kind="one-entrance-intake", url=page_url("intake", lang, external=True))
+
+
+def _search_args(params: OfferSearchParams) -> dict[str, Any]:
+    """The search page's parameters for the same search (defaults left out)."""
+    values = params.model_dump(exclude={"lang"}, exclude_defaults=True)
+    return {k: ("1" if v is True else v) for k, v in values.items()}
