@@ -17,8 +17,10 @@ BOT        := bot
 BOT_BIN    := $(BOT)/.venv/bin
 BOT_CONFIG ?= config.yml
 BOT_MODEL  := $(BOT)/models/indgang.tar.gz
-BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null) \
-              $(wildcard $(BOT)/components/*.py)
+BOT_LOOKUP := $(BOT)/data/nlu/lookups/municipality.yml
+BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(BOT_LOOKUP) \
+              $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null) \
+              $(wildcard $(BOT)/components/*.py) $(BOT)/textfold.py
 
 .PHONY: run test setup venv assets translations db content serve serve-prod \
         browser lint bench bench-chat extract-messages clean bot-venv bot-train bot-test \
@@ -95,8 +97,14 @@ $(BOT)/.venv/.installed: $(BOT)/requirements.txt scripts/find-python3.10
 	$(BOT_BIN)/pip install --quiet -r $(BOT)/requirements.txt
 	@touch $@
 
+# The municipality lookup and synonyms are generated (not in git) from the catalogue's
+# municipalities and the bot's place names (bot/actions/places.py), before training.
+$(BOT_LOOKUP): content/municipalities.yml $(BOT)/actions/places.py $(BOT)/textfold.py \
+               scripts/bot-municipality-lookup.py | $(BOT)/.venv/.installed
+	$(BOT_BIN)/python scripts/bot-municipality-lookup.py content/municipalities.yml $@
+
 # Trains only when the pipeline, the domain or the training data changed.
-# CI trains with BOT_CONFIG=config-ci.yml: the same pipeline, fewer epochs.
+# BOT_CONFIG=config-ci.yml (CI) is the same pipeline as config.yml: there are no epochs to cut.
 bot-train: $(BOT_MODEL)
 $(BOT_MODEL): $(BOT)/.venv/.installed $(BOT_DATA)
 	cd $(BOT) && .venv/bin/rasa train --domain domain --data data --config $(BOT_CONFIG) \
@@ -110,7 +118,7 @@ bot-test: bot-train
 	cd $(BOT) && .venv/bin/python -m pytest -q tests/actions
 
 # Intent precision/recall/F1 per intent by cross-validation (report in bot/results/nlu).
-bot-nlu-report: bot-venv
+bot-nlu-report: bot-venv $(BOT_LOOKUP)
 	cd $(BOT) && .venv/bin/rasa test nlu --nlu data --config $(BOT_CONFIG) --domain domain \
 	  --cross-validation --folds 3 --out results/nlu
 
