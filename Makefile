@@ -23,7 +23,7 @@ BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(BOT_LOOKUP) \
               $(wildcard $(BOT)/components/*.py) $(BOT)/textfold.py
 
 .PHONY: run test setup venv assets translations db content serve serve-prod \
-        browser lint bench bench-chat extract-messages clean bot-venv bot-train bot-test \
+        browser lint bench bench-chat bench-tools extract-messages clean bot-venv bot-train bot-test \
         bot-nlu-report
 
 run: setup db content bot-train
@@ -32,6 +32,7 @@ run: setup db content bot-train
 
 test: setup browser bot-train
 	$(BIN)/ruff check portal tests bench bot/actions bot/components bot/tests
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bot-test
 
@@ -87,6 +88,7 @@ browser:
 
 lint: venv
 	$(BIN)/ruff check portal tests bench bot/actions bot/components bot/tests
+	$(BIN)/lint-imports --no-cache
 
 bot-venv: $(BOT)/.venv/.installed
 $(BOT)/.venv/.installed: $(BOT)/requirements.txt scripts/find-python3.10
@@ -122,11 +124,27 @@ bot-nlu-report: bot-venv $(BOT_LOOKUP)
 	cd $(BOT) && .venv/bin/rasa test nlu --nlu data --config $(BOT_CONFIG) --domain domain \
 	  --cross-validation --folds 3 --out results/nlu
 
-bench: setup
+# What the benchmarks need from Debian: wrk (load) and Chromium (page weight). Installed
+# with apt-get when missing and running as root; otherwise says what to install and stops.
+bench-tools:
+	@missing=""; \
+	  command -v wrk >/dev/null || missing="$$missing wrk"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      echo "Installing$$missing from Debian (apt-get)"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else \
+	      echo "The benchmarks need$$missing: run 'sudo apt-get install -y$$missing', then make $@ again."; \
+	      exit 1; \
+	    fi; \
+	  fi
+
+bench: setup bench-tools
 	$(BIN)/python -m bench.run
 
 # The assistant: turn latency and throughput through the portal, memory, training time.
-bench-chat: setup
+bench-chat: setup bench-tools
 	$(BIN)/python -m bench.chat
 
 clean:

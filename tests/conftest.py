@@ -43,7 +43,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def make_app(url: str, **overrides) -> Flask:
     from portal.config import _normalise_db_url
-    from tests.chat.stack import closed_url
+    from tests.chat.stack import API_TOKEN, closed_url
 
     app = create_app({
         "TESTING": True,
@@ -54,6 +54,7 @@ def make_app(url: str, **overrides) -> Flask:
         # The tests send thousands of API requests from one address; the API's rate
         # limit has its own tests (test_api_clients.py), with its own apps.
         "API_RATE_LIMIT": "",
+        "API_TOKENS": {"assistant": API_TOKEN},
         **overrides,
     })
     return app

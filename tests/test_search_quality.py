@@ -1,4 +1,9 @@
-"""The ranking understands how citizens write (target: right offer in the top 3 ≥ 90 %)."""
+"""The ranking understands how citizens write (target: right offer in the top 3 ≥ 90 %).
+
+The target is on the tuned set; the held-out set (never used to tune) is reported
+beside it, with a floor under today's figure so that a change that makes the search
+worse for unseen queries fails.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ import pytest
 
 from portal.catalogue.query import parse_offer_query
 from portal.catalogue.service import find_offers
-from tests.search_eval.evaluate import evaluate, load_queries, report
+from tests.search_eval.evaluate import SETS, evaluate, load_queries, report, share
 
 TARGET = 0.90
+HELD_OUT_FLOOR = 0.85  # measured 0.883 when the set was written (2026-11-30)
 
 
 def top(app, q: str, lang: str = "da", municipality: str | None = None, n: int = 3) -> list[str]:
@@ -19,20 +25,27 @@ def top(app, q: str, lang: str = "da", municipality: str | None = None, n: int =
         return [o.slug for o in find_offers(parse_offer_query(args, lang)).items]
 
 
-def test_evaluation_set_is_large_and_bilingual():
-    queries = load_queries()
+@pytest.mark.parametrize("name", list(SETS))
+def test_evaluation_set_is_large_and_bilingual(name):
+    queries = load_queries(SETS[name])
     assert len(queries) >= 60
     assert sum(q["lang"] == "en" for q in queries) >= 20
     assert sum(q["lang"] == "da" for q in queries) >= 30
 
 
+def test_the_held_out_set_is_apart_from_the_tuned_one():
+    tuned = {q["q"].lower() for q in load_queries(SETS["tuned"])}
+    assert not tuned & {q["q"].lower() for q in load_queries(SETS["held out"])}
+
+
 def test_right_offer_in_top_three_for_ninety_percent(app, capsys):
     with app.test_request_context():
-        outcomes = evaluate()
-    share = sum(o.hit for o in outcomes) / len(outcomes)
+        outcomes = evaluate(SETS["tuned"])
+        held_out = evaluate(SETS["held out"])
     with capsys.disabled():
-        print("\n" + report(outcomes))
-    assert share >= TARGET, report(outcomes)
+        print("\n" + report(outcomes) + "\n" + report(held_out, "held out", misses=False))
+    assert share(outcomes) >= TARGET, report(outcomes)
+    assert share(held_out) >= HELD_OUT_FLOOR, report(held_out, "held out", misses=False)
 
 
 @pytest.mark.parametrize(("q", "expected"), [

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
 RASA = BOT / ".venv" / "bin" / "rasa"
 MODEL = BOT / "models" / "indgang.tar.gz"
+# The action server's token for the portal's API (the test app accepts it: conftest).
+API_TOKEN = "chat-tests-action-server-token"
 LOGS = ROOT / "test-artifacts"
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -68,7 +70,7 @@ class RasaStack:
             "actions",
             [str(RASA), "run", "actions", "--actions", "actions",
              "--port", str(self.actions_port)],
-            {**env, "PORTAL_URL": self.portal_url},
+            {**env, "PORTAL_URL": self.portal_url, "PORTAL_API_TOKEN": API_TOKEN},
         )
         self._wait(f"http://127.0.0.1:{self.actions_port}/health",
                    lambda body: isinstance(body, dict) and body.get("status") == "ok",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -74,11 +73,11 @@ def test_rasa_down_is_a_plain_answer_with_other_ways(client, rasa_down, lang):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_rasa_down_answers_quickly(client, rasa_down):
+def test_rasa_down_is_unavailable(client, rasa_down):
+    """Nothing listens at Rasa's address (how fast the answer comes is a benchmark
+    figure: `make bench-chat`)."""
     token = open_page(client)
-    started = time.monotonic()
     assert say(client, token, "hej").get_json()["status"] == "unavailable"
-    assert time.monotonic() - started < 2
 
 
 def test_the_default_rasa_address_comes_from_the_environment(monkeypatch, tmp_path):
@@ -300,12 +299,13 @@ def test_no_usable_answer_is_unavailable(client, stub, status, reply):
 
 
 def test_a_slow_rasa_is_unavailable_after_the_timeout(client, stub):
+    """Rasa answers after 3 s, the portal waits 1 s: the citizen is told the assistant is
+    unavailable instead of getting the late answer (the time it takes: `make bench-chat`)."""
     stub.delay, stub.reply = 3, [{"text": "too late"}]
     token = open_page(client)
-    started = time.monotonic()
     data = say(client, token, "hej").get_json()
     assert data["status"] == "unavailable"
-    assert time.monotonic() - started < 2.5
+    assert "too late" not in str(data)
 
 
 # --- The links the endpoint lets through -----------------------------------------------

@@ -1,0 +1,113 @@
+"""Safe defaults for personal data: what may be cached, what a Referer may carry, which
+forms may skip the CSRF check. Each rule is checked on every route the portal has, so a
+new page or endpoint is held to it without a test of its own."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from portal.core.extensions import csrf
+
+PUBLIC = "public, max-age=60"
+# The published catalogue: the same for everyone, no personal data, no secret.
+PUBLIC_ENDPOINTS = {
+    "catalogue_api.offers", "catalogue_api.offer", "catalogue_api.municipalities",
+    "catalogue_api.situations", "guidance_api.pages", "api.openapi",
+}
+# Values for the variables in the routes' paths, so that each route answers 200.
+SAMPLES = {"slug": "u-turn-koebenhavn", "filename": "site.css"}
+PAGE_SLUGS = {"guidance.page": {"da": "en-indgang", "en": "one-entrance"}}
+
+
+def get_routes(app: Flask) -> list[tuple[str, str]]:
+    """(endpoint, a URL that answers 200) for every GET route of the portal."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        values = dict(rule.defaults or {})
+        for name in rule.arguments - set(values):
+            values[name] = SAMPLES[name]
+        if rule.endpoint in PAGE_SLUGS:
+            values["slug"] = PAGE_SLUGS[rule.endpoint][values["lang"]]
+        if rule.endpoint == "dkfds":
+            values["filename"] = "css/dkfds-borgerdk.min.css"
+        url = rule.build(values, append_unknown=False)[1]
+        routes.append((rule.endpoint, url))
+    return routes
+
+
+def test_only_the_published_catalogue_is_publicly_cacheable(app, client):
+    seen = set()
+    for endpoint, url in get_routes(app):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cache_control = response.headers["Cache-Control"]
+        if endpoint in PUBLIC_ENDPOINTS:
+            assert cache_control == PUBLIC, url
+        elif endpoint in ("static", "dkfds"):
+            assert "max-age=31536000" in cache_control, url  # versioned URLs, see assets
+        else:
+            assert cache_control == "no-store", url
+        seen.add(endpoint)
+    assert seen >= PUBLIC_ENDPOINTS
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/offers?municipality=atlantis",  # an error is never cached, even on a public route
+    "/api/v1/offers/no-such-offer",
+    "/api/v1/nothing-here",
+    "/no-such-page",
+    "/tilbud/no-such-offer",
+    "/soeg?page=0",
+])
+def test_errors_are_never_stored(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_carry_a_secret_and_are_never_stored(client):
+    """Every page holds the visitor's CSRF token (and soon references and codes)."""
+    response = client.get("/")
+    assert re.search(r'<meta name="csrf-token" content="[^"]+"', response.get_data(as_text=True))
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_answers_that_set_a_cookie_are_never_stored(client):
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post("/kommune", data={"municipality": "aarhus", "csrf_token": token})
+    assert response.status_code == 303
+    assert "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    chat = client.post("/chat/messages", json={"message": "hej"},
+                       headers={"X-CSRFToken": token})
+    assert chat.headers["Cache-Control"] == "no-store"
+
+
+def test_no_referrer_ever_leaves_a_page(app, client):
+    """A URL may hold a booking reference or a code: no Referer may carry it on."""
+    responses = [client.get(url) for _endpoint, url in get_routes(app)]
+    responses += [client.get("/no-such-page"), client.post("/chat/messages", json={})]
+    for response in responses:
+        assert response.headers["Referrer-Policy"] == "no-referrer", response.request.path
+
+
+def test_csrf_is_never_skipped_for_a_whole_blueprint(app):
+    assert not csrf._exempt_blueprints
+    # One view checks the token itself, to answer in the page's language and in JSON.
+    assert csrf._exempt_views == {"portal.chat.views.messages"}
+
+
+def test_every_form_refuses_a_post_without_its_token(app, client):
+    posts = [rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert posts, "no form at all?"
+    for url in posts:
+        response = client.post(url, data={"municipality": "aarhus"})
+        assert response.status_code == 400, url
+        assert "Set-Cookie" not in response.headers or "kommune=" not in response.headers[
+            "Set-Cookie"], url
