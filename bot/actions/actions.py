@@ -1,8 +1,10 @@
 """The action server: slots from the portal's metadata, the municipality form, guidance.
 
-Every offer comes from the portal's API (actions/portal.py); every word from the
-domain's responses (actions/texts.py). Actions never raise on a portal failure: the
-citizen is told plainly that offers cannot be looked up now and gets other ways in.
+Every offer comes from the portal's API (actions/portal.py), and so does every portal
+path the bot links to (the offers, the one-entrance intake, the search page); every word
+from the domain's responses (actions/texts.py). Actions never raise on a portal
+failure: the citizen is told plainly that offers cannot be looked up now and gets other
+ways in (links to paths last seen, or none).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,7 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import places, texts
-from actions.portal import Municipality, Offer, PortalClient, PortalUnavailable, default_client
+from actions.portal import (
+    Municipality,
+    Offer,
+    PortalClient,
+    PortalUnavailable,
+    default_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +50,6 @@ SITUATION_INTENTS = {
 }
 RELATIVES = "relatives"
 
-INTAKE_PATH = {"da": "/en-indgang", "en": "/en/one-entrance"}
-SEARCH_PATH = {"da": "/soeg", "en": "/en/search"}
-
 
 def lang_of(tracker: Tracker) -> str:
     lang = tracker.get_slot("lang")
@@ -63,15 +67,21 @@ def _is_payload(text: str) -> bool:
     return text.startswith("/")
 
 
-def search_path(lang: str, q: str | None = None, municipality: str | None = None) -> str:
-    """A portal search path; the portal only shows paths without whitespace."""
-    params = {k: v for k, v in (("q", q), ("municipality", municipality)) if v}
-    return SEARCH_PATH[lang] + ("?" + urlencode(params) if params else "")
-
-
-def link(lang: str, name: str, url: str | None = None) -> dict[str, str]:
+def link(lang: str, name: str, url: str | None) -> dict[str, str] | None:
+    """The link response `name` to `url`; None when the path is unknown (portal down)."""
+    if not url:
+        return None
     data = texts.message(name, lang)["custom"]
-    return {"title": data["title"], "text": data["text"], "url": url or data["url"]}
+    return {"title": data["title"], "text": data["text"], "url": url}
+
+
+def say(dispatcher: CollectingDispatcher, text: str,
+        links: list[dict[str, str] | None], **kwargs: Any) -> None:
+    """A message with the links whose path is known (and none if none is)."""
+    known = [lk for lk in links if lk]
+    if known:
+        kwargs["json_message"] = {"links": known}
+    dispatcher.utter_message(text=text, **kwargs)
 
 
 class Resolution:
@@ -313,13 +323,12 @@ class Guide:
                                tracker.get_slot("search_text"), tracker.get_slot("relation"))
         except PortalUnavailable as error:
             logger.warning("portal unavailable: %s", error)
-            dispatcher.utter_message(
-                text=texts.text("text_offers_unavailable", lang),
-                json_message={"links": [
-                    link(lang, "text_link_search",
-                         search_path(lang, tracker.get_slot("search_text"))),
-                    link(lang, "text_link_intake"),
-                ]})
+            client = self.client  # not asked again this turn: the paths last seen
+            say(dispatcher, texts.text("text_offers_unavailable", lang), [
+                link(lang, "text_link_search",
+                     client.search_path(lang, tracker.get_slot("search_text"), ask=False)),
+                link(lang, "text_link_intake", client.intake_path(lang, ask=False)),
+            ])
         return []
 
     # -- the three kinds of answer -------------------------------------------------
@@ -331,13 +340,11 @@ class Guide:
         audience = RELATIVES if for_relatives else None
         offers = self.find(lang, municipality, situation, own_words, audience)
         if not offers:
-            dispatcher.utter_message(
-                text=texts.text("text_offers_none", lang, municipality=place),
-                json_message={"links": [
-                    link(lang, "text_link_search",
-                         search_path(lang, own_words, municipality)),
-                    link(lang, "text_link_intake"),
-                ]})
+            say(dispatcher, texts.text("text_offers_none", lang, municipality=place), [
+                link(lang, "text_link_search",
+                     self.client.search_path(lang, own_words, municipality)),
+                link(lang, "text_link_intake", self.client.intake_path(lang)),
+            ])
         else:
             dispatcher.utter_message(
                 text=texts.text("text_offers_intro", lang, municipality=place),
@@ -348,21 +355,21 @@ class Guide:
     def for_relatives(self, dispatcher: CollectingDispatcher, lang: str,
                       municipality: str | None, place: str, shown: list[Offer]) -> None:
         """What exists for the writer as a relative: a second search."""
-        offers = self.client.offers(lang=lang, municipality=municipality, situation=RELATIVES,
-                                    audience=RELATIVES, per_page=MAX_OFFERS + 2)
+        offers = self.client.search(lang=lang, municipality=municipality, situation=RELATIVES,
+                                    audience=RELATIVES, per_page=MAX_OFFERS + 2).offers
         if not offers:
-            offers = self.client.offers(lang=lang, municipality=municipality,
-                                        audience=RELATIVES, per_page=MAX_OFFERS + 2)
+            offers = self.client.search(lang=lang, municipality=municipality,
+                                        audience=RELATIVES, per_page=MAX_OFFERS + 2).offers
         shown_slugs = {o.slug for o in shown}
         # Offers not yet shown first; one already shown still belongs here when it
         # is the one that also serves relatives (e.g. U-turn for parents).
         ordered = ([o for o in offers if o.slug not in shown_slugs]
                    + [o for o in offers if o.slug in shown_slugs])[:MAX_RELATIVE_OFFERS]
         if not ordered:
-            dispatcher.utter_message(
-                text=texts.text("text_offers_relatives_none", lang, municipality=place),
-                json_message={"links": [link(lang, "text_link_search", search_path(
-                    lang, "pårørende" if lang == "da" else "relatives", municipality))]})
+            words = "pårørende" if lang == "da" else "relatives"
+            say(dispatcher, texts.text("text_offers_relatives_none", lang, municipality=place),
+                [link(lang, "text_link_search",
+                      self.client.search_path(lang, words, municipality))])
             return
         dispatcher.utter_message(text=texts.text("text_offers_relatives", lang),
                                  json_message={"links": self.links(lang, ordered, RELATIVES)})
@@ -370,13 +377,12 @@ class Guide:
     def virtual(self, dispatcher: CollectingDispatcher, lang: str,
                 municipality: str | None) -> None:
         place = municipality_name(municipality, lang, self.client)
-        offers = self.client.offers(lang=lang, municipality=municipality, virtual=True,
-                                    per_page=MAX_OFFERS)
+        offers = self.client.search(lang=lang, municipality=municipality, virtual=True,
+                                    per_page=MAX_OFFERS).offers
         if not offers:
-            dispatcher.utter_message(
-                text=texts.text("text_virtual_none", lang, municipality=place),
-                json_message={"links": [link(lang, "text_link_search",
-                                             search_path(lang, None, municipality))]})
+            say(dispatcher, texts.text("text_virtual_none", lang, municipality=place),
+                [link(lang, "text_link_search",
+                      self.client.search_path(lang, None, municipality))])
             return
         dispatcher.utter_message(text=texts.text("text_virtual_intro", lang, municipality=place),
                                  json_message={"links": self.links(lang, offers, None)})
@@ -393,10 +399,10 @@ class Guide:
                               covered=covered_list(known, lang))
         else:
             text = texts.text("text_municipality_other", lang)
-        dispatcher.utter_message(text=text, json_message={"links": [
-            link(lang, "text_link_search", search_path(lang, own_words)),
-            link(lang, "text_link_intake"),
-        ]})
+        say(dispatcher, text, [
+            link(lang, "text_link_search", self.client.search_path(lang, own_words)),
+            link(lang, "text_link_intake", self.client.intake_path(lang)),
+        ])
 
     # -- search and presentation ---------------------------------------------------
 
@@ -412,12 +418,12 @@ class Guide:
         """
         by_words: list[Offer] = []
         if own_words:
-            by_words = self.client.offers(lang=lang, q=own_words, municipality=municipality,
-                                          audience=audience, per_page=10)
+            by_words = self.client.search(lang=lang, q=own_words, municipality=municipality,
+                                          audience=audience, per_page=10).offers
         if not situation:
             return by_words[:MAX_OFFERS]
-        on_topic = self.client.offers(lang=lang, municipality=municipality, situation=situation,
-                                      audience=audience, per_page=10)
+        on_topic = self.client.search(lang=lang, municipality=municipality, situation=situation,
+                                      audience=audience, per_page=10).offers
         topic_slugs = {o.slug for o in on_topic}
         offers = [o for o in by_words if o.slug in topic_slugs]
         seen = {o.slug for o in offers}
@@ -431,8 +437,13 @@ class Guide:
             names = {}
         items = [{"title": o.title, "text": self.why(lang, o, situation, names),
                   "url": o.path} for o in offers]
-        if any(o.needs_referral for o in offers):
-            items.append(link(lang, "text_link_intake"))
+        referred = [o for o in offers if o.needs_referral]
+        if referred:
+            # The way in to a referred offer: its referral path (the one-entrance intake).
+            path = self.client.referral_path(referred[0].slug, lang)
+            intake = link(lang, "text_link_intake", path or self.client.intake_path(lang))
+            if intake:
+                items.append(intake)
         return items
 
     @staticmethod
@@ -475,7 +486,7 @@ class ActionSuggestOffers(UsesPortal, Action):
         return Guide(self.client).answer(dispatcher, tracker)
 
 
-class ActionFallbackChoices(Action):
+class ActionFallbackChoices(UsesPortal, Action):
     """When unsure: say so and offer choices instead of guessing."""
 
     def name(self) -> str:
@@ -487,7 +498,62 @@ class ActionFallbackChoices(Action):
         data = texts.message("text_fallback", lang)
         text = (tracker.latest_message or {}).get("text") or ""
         q = None if _is_payload(text) else text.strip()[:200] or None
-        dispatcher.utter_message(
-            text=data["text"], buttons=data.get("buttons") or [],
-            json_message={"links": [link(lang, "text_link_search", search_path(lang, q))]})
+        say(dispatcher, data["text"],
+            [link(lang, "text_link_search", self.client.search_path(lang, q))],
+            buttons=data.get("buttons") or [])
         return []
+
+
+class PortalPagesResponse(UsesPortal):
+    """Says a response of actions/responses.yml whose links go to portal pages.
+
+    A link names its page (`page: intake` or `page: search`) instead of a path: the path
+    comes from the API. A link whose path is unknown (portal down, never seen) is left out.
+    """
+
+    response = ""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        lang = lang_of(tracker)
+        data = texts.message(self.response, lang)
+        links = [self._link(lang, item) for item in (data.get("custom") or {}).get("links", [])]
+        say(dispatcher, data["text"], links)
+        return []
+
+    def _link(self, lang: str, item: dict[str, str]) -> dict[str, str] | None:
+        page = item.get("page")
+        if page == "intake":
+            url = self.client.intake_path(lang)
+        elif page == "search":
+            url = self.client.search_path(lang)
+        else:
+            raise ValueError(f"{self.response}: a link names no page ({item})")
+        return {"title": item["title"], "text": item["text"], "url": url} if url else None
+
+
+class ActionRequestHuman(PortalPagesResponse, Action):
+    """A person: the bot cannot put them through; the intake and the offers' pages can."""
+
+    response = "text_request_human"
+
+    def name(self) -> str:
+        return "action_request_human"
+
+
+class ActionApplyForHelp(PortalPagesResponse, Action):
+    """Applying: the one-entrance intake for referred offers; open offers need none."""
+
+    response = "text_apply_for_help"
+
+    def name(self) -> str:
+        return "action_apply_for_help"
+
+
+class ActionIAmABot(PortalPagesResponse, Action):
+    """A bot, not a person; the one-entrance intake reaches one."""
+
+    response = "text_iamabot"
+
+    def name(self) -> str:
+        return "action_iamabot"

@@ -1,9 +1,15 @@
 """The one adapter to the portal's HTTP API (`/api/v1`).
 
 The bot keeps no copy of the catalogue: offers, municipalities and life situations
-always come from the portal. Calls use short timeouts because every chat turn waits
-for them; a failure raises `PortalUnavailable`, which the actions turn into a plain
-"I cannot look up offers right now" with other ways to find help.
+always come from the portal, and so do the portal's own paths (the one-entrance intake,
+the search page): the API gives absolute URLs, and the chat shows only their path and
+query. Calls use short timeouts because every chat turn waits for them; a failure
+raises `PortalUnavailable`, which the actions turn into a plain "I cannot look up offers
+right now" with other ways to find help. When the portal is down, the paths last seen
+are used; before any is seen, a message goes without those links.
+
+With `PORTAL_API_TOKEN` in the environment every request carries it as a bearer token
+(the portal exempts token holders from its public per-address rate limit).
 """
 
 from __future__ import annotations
@@ -13,14 +19,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
 DEFAULT_PORTAL_URL = "http://127.0.0.1:5000"
 DEFAULT_TIMEOUT = 2.0
-# Municipalities and situation names change only when content is reloaded.
+# Municipalities, situation names and guidance pages change only when content is reloaded.
 REFERENCE_TTL = 300.0
+TOKEN_VARIABLE = "PORTAL_API_TOKEN"
+INTAKE_PAGE = "intake"  # the guidance page of the one-entrance intake
 
 
 class PortalUnavailable(Exception):
@@ -31,6 +39,21 @@ class PortalUnavailable(Exception):
 class Municipality:
     slug: str
     name: str
+
+
+def portal_path(url: str | None) -> str | None:
+    """The path and query of a portal URL (the chat shows only portal paths)."""
+    parts = urlsplit(url or "")
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    title: str
+    path: str
 
 
 @dataclass(frozen=True)
@@ -63,7 +86,7 @@ class Offer:
             title=item.get("title") or item["slug"],
             summary=item.get("summary") or "",
             # The API gives absolute URLs; the chat may only show portal paths.
-            path=urlsplit(item.get("url") or "").path or f"/tilbud/{item['slug']}",
+            path=portal_path(item.get("url")) or "",
             access=item.get("access") or "open",
             anonymous=bool(item.get("anonymous")),
             virtual=bool(item.get("virtual")),
@@ -72,6 +95,14 @@ class Offer:
             municipality_slug=area.get("slug") or "",
             municipality_name=area.get("name") or "",
         )
+
+
+@dataclass(frozen=True)
+class Search:
+    """One search's offers (best first) and the portal's search page showing it."""
+
+    offers: list[Offer]
+    search_path: str | None
 
 
 @dataclass
@@ -88,11 +119,16 @@ class PortalClient:
                                                                   DEFAULT_PORTAL_URL))
     timeout: float = DEFAULT_TIMEOUT
 
+    token: str | None = field(default_factory=lambda: os.environ.get(TOKEN_VARIABLE) or None)
+
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._session = requests.Session()
         self._session.headers["Accept"] = "application/json"
+        if self.token:
+            self._session.headers["Authorization"] = f"Bearer {self.token}"
         self._cache: dict[tuple[str, str], _Cached] = {}
+        self._search_page: dict[str, str] = {}  # lang -> the search page's path, last seen
         self._lock = threading.Lock()
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -107,14 +143,28 @@ class PortalClient:
             raise PortalUnavailable(f"unexpected answer from {path}")
         return data
 
-    def _cached(self, path: str, lang: str) -> list[dict[str, Any]]:
+    def _cached(self, path: str, lang: str, *, ask: bool = True,
+                stale: bool = False) -> list[dict[str, Any]]:
+        """`path`'s items, asked at most every REFERENCE_TTL seconds.
+
+        `stale`: when the portal fails (or `ask` is false), the items last seen, if any.
+        """
         key = (path, lang)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
-            if hit and hit.expires > now:
+        if hit and hit.expires > now:
+            return hit.value
+        if not ask:
+            if hit and stale:
                 return hit.value
-        items = self._get(path, {"lang": lang}).get("items") or []
+            raise PortalUnavailable(f"{path} not asked")
+        try:
+            items = self._get(path, {"lang": lang}).get("items") or []
+        except PortalUnavailable:
+            if hit and stale:
+                return hit.value
+            raise
         with self._lock:
             self._cache[key] = _Cached(items, now + REFERENCE_TTL)
         return items
@@ -126,12 +176,49 @@ class PortalClient:
     def situation_names(self, lang: str = "da") -> dict[str, str]:
         return {s["slug"]: s["name"] for s in self._cached("/situations", lang)}
 
-    def offers(self, *, lang: str = "da", q: str | None = None,
+    def pages(self, lang: str = "da", *, ask: bool = True) -> dict[str, Page]:
+        """The guidance pages by key (the last seen ones while the portal is down)."""
+        pages = {}
+        for item in self._cached("/pages", lang, ask=ask, stale=True):
+            path = portal_path(item.get("url"))
+            if item.get("key") and path:
+                pages[item["key"]] = Page(item["key"], item.get("title") or "", path)
+        return pages
+
+    def intake_path(self, lang: str = "da", *, ask: bool = True) -> str | None:
+        """The one-entrance intake's path; None when it was never seen."""
+        try:
+            page = self.pages(lang, ask=ask).get(INTAKE_PAGE)
+        except PortalUnavailable:
+            return None
+        return page.path if page else None
+
+    def referral_path(self, slug: str, lang: str = "da") -> str | None:
+        """Where a referred offer's way in starts (the offer's `referral_path`)."""
+        key = (f"/offers/{slug}", lang)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit and hit.expires > now:
+            return hit.value
+        try:
+            referral = self._get(f"/offers/{slug}", {"lang": lang}).get("referral_path")
+        except PortalUnavailable:
+            return hit.value if hit else None
+        path = portal_path(referral.get("url")) if isinstance(referral, dict) else None
+        with self._lock:
+            self._cache[key] = _Cached(path, now + REFERENCE_TTL)
+        return path
+
+    def search(self, *, lang: str = "da", q: str | None = None,
                municipality: str | None = None, situation: str | None = None,
                audience: str | None = None, virtual: bool = False,
-               per_page: int = 3) -> list[Offer]:
-        """Offers that fit, best first (the portal's own ranking)."""
-        params: dict[str, Any] = {"lang": lang, "per_page": per_page}
+               per_page: int | None = 3) -> Search:
+        """Offers that fit, best first (the portal's own ranking), and the search page
+        of the same search (`per_page` None: the portal's own page size)."""
+        params: dict[str, Any] = {"lang": lang}
+        if per_page:
+            params["per_page"] = per_page
         if q:
             params["q"] = q[:200]
         if municipality:
@@ -142,7 +229,35 @@ class PortalClient:
             params["audience"] = audience
         if virtual:
             params["virtual"] = "1"
-        return [Offer.from_json(item) for item in self._get("/offers", params).get("items") or []]
+        data = self._get("/offers", params)
+        search_path = portal_path(data.get("search_url"))
+        if search_path:
+            with self._lock:
+                self._search_page[lang] = search_path.split("?", 1)[0]
+        offers = [Offer.from_json(item) for item in data.get("items") or []]
+        return Search([o for o in offers if o.path], search_path)
+
+    def search_path(self, lang: str = "da", q: str | None = None,
+                    municipality: str | None = None, *, ask: bool = True) -> str | None:
+        """The portal's search page for these words and place, as a path.
+
+        Asked from the API (the search page of the same search, at the portal's own
+        page size); when the portal does not answer (or `ask` is false), the search page
+        last seen with the same parameters as the API's; None when it was never seen.
+        """
+        if ask:
+            try:
+                return self.search(lang=lang, q=q, municipality=municipality,
+                                   per_page=None).search_path
+            except PortalUnavailable:
+                pass
+        with self._lock:
+            page = self._search_page.get(lang)
+        if page is None:
+            return None
+        params = {k: v for k, v in (("q", (q or "")[:200]), ("municipality", municipality))
+                  if v}
+        return page + (f"?{urlencode(params)}" if params else "")
 
 
 _default_client: PortalClient | None = None

@@ -1,14 +1,17 @@
 """Fixtures: a REAL portal (its own venv, a fresh SQLite database) and tracker helpers.
 
-The portal is started from /work/main/.venv (Python 3.11) the way it runs in
-production, loaded with the repository's content, on a free port. Without that venv
-the tests are skipped with a reason; with CI=true they fail instead, because CI must
-test the action server against the real API.
+The portal is started from the repository's `.venv` (the portal's Python 3.11
+environment, `make venv`) the way it runs in production, loaded with the repository's
+content, on a free port, with an API token that the test client sends (as the action
+server does with PORTAL_API_TOKEN). Without that venv the tests are skipped with a
+reason; with CI=true they fail instead, because CI must test the action server against
+the real API.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -44,7 +47,13 @@ def _missing_portal(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def api_token() -> str:
+    """The token the test portal accepts from the action server."""
+    return secrets.token_urlsafe(32)
+
+
+@pytest.fixture(scope="session")
+def portal_url(tmp_path_factory: pytest.TempPathFactory, api_token: str) -> Iterator[str]:
     """The base URL of a real portal with the demo content, for this test session."""
     flask = PORTAL_BIN / "flask"
     if not flask.exists():
@@ -56,6 +65,7 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
         "SECRET_KEY": "action-tests",
         "FLASK_APP": "portal",
+        "PORTAL_API_TOKEN": api_token,
     }
     for step in (["db", "upgrade"], ["content", "load"]):
         done = subprocess.run([str(flask), "--app", "portal", *step], cwd=REPO_DIR, env=env,
@@ -72,7 +82,8 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if requests.get(f"{url}/api/v1/municipalities", timeout=2).ok:
+                if requests.get(f"{url}/api/v1/municipalities", timeout=2,
+                                headers={"Authorization": f"Bearer {api_token}"}).ok:
                     break
             except requests.RequestException:
                 pass
@@ -90,14 +101,30 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def client(portal_url: str) -> PortalClient:
-    return PortalClient(base_url=portal_url)
+def client(portal_url: str, api_token: str) -> PortalClient:
+    return PortalClient(base_url=portal_url, token=api_token)
+
+
+def closed_url() -> str:
+    """An address where nothing listens (connections are refused at once)."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture()
 def down_client() -> PortalClient:
-    """A client whose portal does not answer (nothing listens on the port)."""
-    return PortalClient(base_url=f"http://127.0.0.1:{free_port()}", timeout=0.5)
+    """A client whose portal never answered (nothing listens on the port)."""
+    return PortalClient(base_url=closed_url(), timeout=0.5, token=None)
+
+
+@pytest.fixture()
+def gone_client(portal_url: str, api_token: str) -> PortalClient:
+    """A client that has talked to the portal (and seen its paths), now gone down."""
+    client = PortalClient(base_url=portal_url, timeout=0.5, token=api_token)
+    for lang in ("da", "en"):
+        client.intake_path(lang)
+        client.search_path(lang)
+    client.base_url = closed_url()
+    return client
 
 
 def make_tracker(text: str = "", intent: str | None = None,

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 import requests
 from actions.actions import (
+    ActionApplyForHelp,
     ActionAskMunicipality,
     ActionFallbackChoices,
+    ActionIAmABot,
     ActionReadMetadata,
+    ActionRequestHuman,
     ActionSetMunicipality,
     ActionSuggestOffers,
     ValidateMunicipalityForm,
     resolve_municipality,
 )
-from actions.portal import PortalClient
+from actions.portal import PortalClient, PortalUnavailable
 from conftest import entity, make_tracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -47,8 +52,25 @@ def all_urls(messages: list[dict[str, Any]]) -> list[str]:
     return [link["url"] for m in messages for link in links(m)]
 
 
-def offer(portal_url: str, slug: str) -> dict[str, Any]:
-    return requests.get(f"{portal_url}/api/v1/offers/{slug}", timeout=5).json()
+def api(portal_url: str, path: str, **params: Any) -> dict[str, Any]:
+    """The portal API's answer, asked apart from the client under test."""
+    response = requests.get(f"{portal_url}/api/v1{path}", params=params, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+def offer(portal_url: str, slug: str, lang: str = "da") -> dict[str, Any]:
+    return api(portal_url, f"/offers/{slug}", lang=lang)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def intake_of(portal_url: str, lang: str) -> str:
+    pages = api(portal_url, "/pages", lang=lang)["items"]
+    return path_of(next(p["url"] for p in pages if p["key"] == "intake"))
 
 
 # -- guidance ----------------------------------------------------------------------
@@ -104,6 +126,9 @@ def test_referred_offers_come_with_the_intake_link(client: PortalClient,
     assert any(offer(portal_url, s)["access"] == "referral" for s in slugs)
     intake = [lk for lk in links(messages[0]) if lk["url"] == "/en-indgang"]
     assert intake and "visitation" in intake[0]["text"]
+    # The link is the referred offer's own referral path, as the API gives it.
+    referred = next(s for s in slugs if offer(portal_url, s)["access"] == "referral")
+    assert path_of(offer(portal_url, referred)["referral_path"]["url"]) == "/en-indgang"
     english = guided("I am homeless", "situation_housing", client,
                      metadata={"lang": "en", "municipality": "koebenhavn"})
     assert "/en/one-entrance" in all_urls(english)
@@ -116,12 +141,17 @@ def test_why_line_says_open_and_anonymous(client: PortalClient) -> None:
     assert "uden visitation" in why and "anonym" in why
 
 
-def test_nothing_found_is_said_plainly_with_search_and_intake(client: PortalClient) -> None:
+def test_nothing_found_is_said_plainly_with_search_and_intake(client: PortalClient,
+                                                              portal_url: str) -> None:
     messages = guided("jeg har gæld og rykkere", "situation_debt", client,
                       metadata={"lang": "da", "municipality": "bornholm"})
     assert "fandt ikke" in messages[0]["text"]
     urls = all_urls(messages)
     assert any(u.startswith("/soeg?") for u in urls) and "/en-indgang" in urls
+    # The search link is the API's search page of the same search; the intake its page.
+    search = api(portal_url, "/offers", lang="da", q="jeg har gæld og rykkere",
+                 municipality="bornholm")["search_url"]
+    assert path_of(search) in urls and intake_of(portal_url, "da") in urls
 
 
 def test_button_payload_searches_by_situation(client: PortalClient) -> None:
@@ -143,18 +173,33 @@ def test_book_session_lists_virtual_offers_and_says_it_cannot_book(
     assert not [u for u in all_urls(none) if u.startswith("/en/offers/")]
 
 
-def test_portal_down_says_so_and_offers_search_and_intake(down_client: PortalClient) -> None:
-    messages = guided(SON_HASH, "situation_drugs", down_client,
+def test_portal_down_says_so_and_offers_search_and_intake(gone_client: PortalClient) -> None:
+    """Down after it was seen: the search and intake paths last seen."""
+    messages = guided(SON_HASH, "situation_drugs", gone_client,
                       metadata={"lang": "da", "municipality": "koebenhavn"},
                       entities=[entity("relation", "søn")])
     assert len(messages) == 1
     assert "kan ikke slå tilbud op lige nu" in messages[0]["text"]
     urls = all_urls(messages)
     assert any(u.startswith("/soeg") for u in urls) and "/en-indgang" in urls
-    english = guided("I drink too much", "situation_alcohol", down_client,
+    english = guided("I drink too much", "situation_alcohol", gone_client,
                      metadata={"lang": "en", "municipality": "koebenhavn"})
     assert "cannot look up offers right now" in english[0]["text"]
     assert "/en/one-entrance" in all_urls(english)
+    assert "/en/search?q=I+drink+too+much" in all_urls(english)
+
+
+def test_portal_never_seen_says_so_without_links(down_client: PortalClient) -> None:
+    """The bot knows no portal path of its own: the chat widget adds its own links."""
+    messages = guided(SON_HASH, "situation_drugs", down_client,
+                      metadata={"lang": "da", "municipality": "koebenhavn"})
+    assert len(messages) == 1
+    assert "kan ikke slå tilbud op lige nu" in messages[0]["text"]
+    assert all_urls(messages) == [] and not messages[0].get("custom")
+    dispatcher = CollectingDispatcher()
+    ActionRequestHuman(down_client).run(dispatcher, make_tracker(), {})
+    assert "Én indgang" in dispatcher.messages[0]["text"]
+    assert all_urls(dispatcher.messages) == []
 
 
 def test_portal_down_still_asks_for_the_municipality(down_client: PortalClient) -> None:
@@ -293,11 +338,48 @@ def test_a_place_name_that_is_an_everyday_word_does_not_move_the_citizen(
 # -- fallback ------------------------------------------------------------------------
 
 
-def test_fallback_offers_choices_search_and_a_person() -> None:
+def test_fallback_offers_choices_search_and_a_person(client: PortalClient) -> None:
     dispatcher = CollectingDispatcher()
-    ActionFallbackChoices().run(dispatcher, make_tracker("blomst kaffe", "nlu_fallback"), {})
+    ActionFallbackChoices(client).run(dispatcher, make_tracker("blomst kaffe", "nlu_fallback"),
+                                      {})
     message = dispatcher.messages[0]
     assert "ikke sikker" in message["text"] and "112" in message["text"]
     payloads = [b["payload"] for b in message["buttons"]]
     assert "/request_human" in payloads and "/situation_alcohol" in payloads
     assert links(message)[0]["url"] == "/soeg?q=blomst+kaffe"
+
+
+# -- ways in: a person, applying, the bot itself ---------------------------------------
+
+
+@pytest.mark.parametrize("action, pages", [
+    (ActionRequestHuman, ["intake", "search"]),
+    (ActionApplyForHelp, ["intake", "search"]),
+    (ActionIAmABot, ["intake"]),
+])
+def test_ways_in_link_to_the_portals_pages_in_both_languages(
+        client: PortalClient, portal_url: str, action: type, pages: list[str]) -> None:
+    for lang in ("da", "en"):
+        dispatcher = CollectingDispatcher()
+        action(client).run(dispatcher, make_tracker(lang=lang), {})
+        message = dispatcher.messages[0]
+        expected = {"intake": intake_of(portal_url, lang),
+                    "search": path_of(api(portal_url, "/offers", lang=lang)["search_url"])}
+        assert [lk["url"] for lk in links(message)] == [expected[p] for p in pages]
+        assert ("One entrance" if lang == "en" else "Én indgang") in message["text"]
+    assert expected["intake"] == "/en/one-entrance" and expected["search"] == "/en/search"
+
+
+# -- the client's token ------------------------------------------------------------------
+
+
+def test_the_client_sends_its_token_and_a_wrong_one_is_refused(
+        portal_url: str, client: PortalClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client.municipalities("da")
+    monkeypatch.setenv("PORTAL_API_TOKEN", "not-the-token")
+    wrong = PortalClient(base_url=portal_url)  # the token from the environment
+    assert wrong.token == "not-the-token"
+    with pytest.raises(PortalUnavailable, match="401"):
+        wrong.municipalities("da")
+    monkeypatch.delenv("PORTAL_API_TOKEN")
+    assert PortalClient(base_url=portal_url).token is None
