@@ -20,7 +20,7 @@ import copy
 import hmac
 from collections.abc import Mapping
 from functools import cache, lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -40,7 +40,7 @@ from spectree import Response, SpecTree
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
-from portal.core.i18n import DEFAULT, LANGUAGES
+from portal.core.i18n import DEFAULT, LANGUAGES, Language
 from portal.core.ratelimit import RateLimiter
 from portal.core.security import public_cache
 
@@ -135,7 +135,7 @@ class QueryParams(BaseModel):
 
 
 class LangQuery(QueryParams):
-    lang: Literal["da", "en"] = Field(DEFAULT, description="Language of the texts and URLs.")
+    lang: Language = Field(DEFAULT, description="Language of the texts and URLs.")
 
     @field_validator("lang", mode="before")
     @classmethod
@@ -143,7 +143,7 @@ class LangQuery(QueryParams):
         if value in (None, ""):
             return DEFAULT
         if value not in LANGUAGES:
-            raise invalid(_("“lang” must be da or en."))
+            raise invalid(_("“lang” must be one of: %(values)s.", values=", ".join(LANGUAGES)))
         return value
 
 

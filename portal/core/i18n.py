@@ -8,6 +8,7 @@ language switcher can always link to "this page in the other language".
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from flask import Blueprint, g, request, url_for
 from werkzeug.routing import BuildError
@@ -16,6 +17,7 @@ from werkzeug.routing import BuildError
 # Adding one takes its texts in every content file and a Babel catalogue.
 LANGUAGES = ("da", "en")
 DEFAULT = "da"
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]  # "da" | "en", for declarations
 
 
 def route(bp: Blueprint, paths: dict[str, str], **options) -> Callable:
