@@ -83,6 +83,16 @@ def test_real_content_is_valid(content):
     assert content.pages
 
 
+def test_content_files_have_a_text_per_portal_language():
+    """The files' shapes follow the portal's one language list (core.i18n.LANGUAGES)."""
+    from portal.content import schema
+
+    for model in (schema.RegionFile, schema.MunicipalityFile, schema.SituationFile,
+                  schema.OfferFile, schema.PageFile):
+        assert set(LANGUAGES) <= set(model.model_fields), model.__name__
+        assert all(model.model_fields[lang].is_required() for lang in LANGUAGES)
+
+
 def test_catalogue_table_is_read():
     need(CATALOGUE.is_file(), f"{CATALOGUE} is needed")
     assert len(CATALOGUE_ROWS) >= 30, "could not read the offers table of CATALOGUE.md"

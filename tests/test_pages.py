@@ -374,18 +374,6 @@ def test_dates_are_written_in_the_page_language(app, client, lang):
     assert f'datetime="{checked.isoformat()}"' in page.html
 
 
-def test_date_format_examples(app):
-    import datetime as dt
-
-    from flask_babel import force_locale, format_date
-
-    with app.test_request_context("/"):
-        with force_locale("da"):
-            assert format_date(dt.date(2026, 11, 23), format="long") == "23. november 2026"
-        with force_locale("en"):
-            assert format_date(dt.date(2026, 11, 23), format="long") == "November 23, 2026"
-
-
 # --- frame ----------------------------------------------------------------------------
 
 

@@ -18,7 +18,9 @@ from spectree import Response
 from portal.catalogue import service
 from portal.catalogue.models import Area, Offer
 from portal.catalogue.query import OfferSearchParams
-from portal.core.api import PREFIX, ApiError, ApiModel, LangQuery, absent, spec
+from portal.core.api import PREFIX
+from portal.core.api.models import ApiError, ApiModel, LangQuery, absent
+from portal.core.api.spec import spec
 from portal.core.security import public_cache
 from portal.guidance.service import page_url
 

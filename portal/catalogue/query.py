@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from pydantic import Field, ValidationError, field_validator
 
 from portal.catalogue.index import current_index
-from portal.core.api import LangQuery, bad_parameters, invalid
+from portal.core.api.models import LangQuery, bad_parameters, invalid
 from portal.core.slugs import MAX_SLUG_LENGTH, SLUG_PATTERN, could_be_slug
 
 ACCESS_VALUES = ("open", "self", "referral")

@@ -22,7 +22,7 @@ from flask import (
 from portal.catalogue import service
 from portal.catalogue.query import MAX_QUERY_LENGTH, OfferQuery, parse_offer_query
 from portal.core.api import PREFIX as API_PREFIX
-from portal.core.api import BadParameter
+from portal.core.api.models import BadParameter
 from portal.core.i18n import route
 
 bp = Blueprint("catalogue", __name__)

@@ -61,9 +61,6 @@ class MunicipalityFile(Strict):
     region: Slug
     da: Name
     en: Name
-    # Everyday names that are not the municipality's name ("kbh", "cph", a main town);
-    # the assistant recognises them (bot/: the municipality lookup is generated from here).
-    aliases: list[Line] = Field(default_factory=list)
 
 
 class PlacesFile(Strict):

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.core.api import PREFIX, BadParameter
+from portal.core.api import PREFIX
+from portal.core.api.models import BadParameter
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ from flask import Blueprint, request
 from pydantic import BaseModel, Field
 from spectree import Response
 
-from portal.core.api import PREFIX, ApiError, LangQuery, spec
+from portal.core.api import PREFIX
+from portal.core.api.models import ApiError, LangQuery
+from portal.core.api.spec import spec
 from portal.core.security import public_cache
 from portal.guidance import service
 

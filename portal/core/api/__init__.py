@@ -1,0 +1,36 @@
+"""The JSON API (`/api/v1`): how endpoints are declared, their errors, the document, the clients.
+
+Each area declares its endpoints in its own `api.py`: `@spec.validate(query=..., resp=...)`
+with pydantic models (`models.py` has the shared ones: errors, the `lang` parameter).
+That one declaration validates the request (a bad parameter is a 400 naming it, in the
+asked language), serialises the response (views return model instances) and produces
+`/api/v1/openapi.json` (`spec.py`). spectree does this on plain Flask views and
+blueprints, with the pydantic models the content files already use (README, API).
+
+Clients (`clients.py`): anyone may read the catalogue, within a per-address rate limit;
+server-to-server clients (the assistant's action server) send a token.
+
+Breaking changes go to a new version; v1 only ever gains fields.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+PREFIX = "/api/v1"
+
+
+def init_app(app: Flask) -> None:
+    from portal.core.api import clients, spec
+    from portal.core.ratelimit import RateLimiter
+
+    app.register_blueprint(spec.bp)
+    app.extensions["api_limiter"] = RateLimiter(
+        app.config["RATELIMIT_STORAGE_URI"], {"api-address": app.config["API_RATE_LIMIT"]})
+
+    @app.before_request
+    def identify_client() -> None:
+        if request.path.startswith(PREFIX + "/"):
+            g.api_client = clients.authenticate(request.headers.get("Authorization"))
+            if g.api_client is None:
+                clients.limit_anonymous_client()
