@@ -26,7 +26,15 @@ BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(BOT_LOOKUP) \
         browser lint bench bench-chat bench-tools extract-messages clean bot-venv bot-train bot-test \
         bot-nlu-report
 
-run: setup db content bot-train
+# A development token for the action server's calls to the portal API: created once,
+# readable only by its owner, never in git (instance/ is ignored). The Procfile gives it
+# to the portal (web) and the action server (actions) as PORTAL_API_TOKEN.
+API_TOKEN := instance/api_token
+$(API_TOKEN):
+	@mkdir -p $(@D)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
+
+run: setup db content bot-train $(API_TOKEN)
 	@echo "Indgang: http://$(HOST):$(PORT)/ (the chat assistant answers some 15 s after start; Ctrl-C stops everything)"
 	$(BIN)/honcho start -f Procfile
 
@@ -109,8 +117,8 @@ $(BOT_LOOKUP): content/municipalities.yml $(BOT)/actions/places.py $(BOT)/textfo
 # BOT_CONFIG=config-ci.yml (CI) is the same pipeline as config.yml: there are no epochs to cut.
 bot-train: $(BOT_MODEL)
 $(BOT_MODEL): $(BOT)/.venv/.installed $(BOT_DATA)
-	cd $(BOT) && .venv/bin/rasa train --domain domain --data data --config $(BOT_CONFIG) \
-	  --out models --fixed-model-name indgang
+	cd $(BOT) && PYTHONPATH=quiet .venv/bin/rasa train --domain domain --data data \
+	  --config $(BOT_CONFIG) --out models --fixed-model-name indgang
 	@touch $@
 
 bot-test: bot-train
