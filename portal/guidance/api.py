@@ -8,7 +8,7 @@ from spectree import Response
 
 from portal.core.api import PREFIX
 from portal.core.api.models import ApiError, LangQuery
-from portal.core.api.spec import spec
+from portal.core.api.spec import declare
 from portal.core.security import public_cache
 from portal.guidance import service
 
@@ -29,13 +29,13 @@ class PageList(BaseModel):
 
 @bp.get("/pages")
 @public_cache()
-@spec.validate(query=LangQuery, resp=Response(HTTP_200=PageList, HTTP_400=ApiError),
+@declare(query=LangQuery, resp=Response(HTTP_200=PageList, HTTP_400=ApiError),
                tags=["guidance"])
 def pages():
     """Guidance pages"""
     lang = request.context.query.lang
-    return PageList(items=[
-        PageSummary(key=p.key, title=p.text(lang).title, summary=p.text(lang).summary,
-                    url=service.page_url(p.key, lang, external=True) or "")
+    return {"items": [
+        {"key": p.key, "title": p.text(lang).title, "summary": p.text(lang).summary,
+         "url": service.page_url(p.key, lang, external=True)}
         for p in service.list_pages()
-    ])
+    ]}
