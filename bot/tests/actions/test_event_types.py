@@ -7,7 +7,7 @@ import components  # noqa: F401  (applies the table lookup)
 import pytest
 import rasa.shared.utils.common
 from components.event_types import resolve_by_type
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.events import Event, SlotSet
 
 
 def rasas_own_choice(type_name: str):
@@ -26,12 +26,6 @@ def test_every_event_name_resolves_as_rasa_would():
     assert len(names) > 20
     for name in names:
         assert Event.resolve_by_type(name) is rasas_own_choice(name)
-
-
-def test_events_round_trip_through_their_dicts():
-    events = [UserUttered("hej", {"name": "greet", "confidence": 1.0}),
-              SlotSet("lang", "da"), ActionExecuted("action_listen")]
-    assert [Event.from_parameters(e.as_dict()) for e in events] == events
 
 
 def test_unknown_names_fail_or_fall_back_as_before():
