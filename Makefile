@@ -35,7 +35,7 @@ $(API_TOKEN):
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
 run: setup db content bot-train $(API_TOKEN)
-	@echo "Indgang: http://$(HOST):$(PORT)/ (the chat assistant answers some 15 s after start; Ctrl-C stops everything)"
+	@echo "Indgang: http://$(HOST):$(PORT)/ (the chat answers once Rasa says it is up and running, a few seconds after start; Ctrl-C stops everything)"
 	$(BIN)/honcho start -f Procfile
 
 test: setup browser bot-train
