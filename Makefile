@@ -114,7 +114,6 @@ $(BOT_LOOKUP): content/municipalities.yml $(BOT)/actions/places.py $(BOT)/textfo
 	$(BOT_BIN)/python scripts/bot-municipality-lookup.py content/municipalities.yml $@
 
 # Trains only when the pipeline, the domain or the training data changed.
-# BOT_CONFIG=config-ci.yml (CI) is the same pipeline as config.yml: there are no epochs to cut.
 bot-train: $(BOT_MODEL)
 $(BOT_MODEL): $(BOT)/.venv/.installed $(BOT_DATA)
 	cd $(BOT) && PYTHONPATH=quiet .venv/bin/rasa train --domain domain --data data \

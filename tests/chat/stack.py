@@ -65,7 +65,9 @@ class RasaStack:
 
     def start(self, timeout: float = 180.0) -> None:
         LOGS.mkdir(exist_ok=True)
-        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+        # As the Procfile: bot/quiet/ keeps Rasa's dependencies' deprecation warnings out.
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+               "PYTHONPATH": "quiet"}
         self._spawn(
             "actions",
             [str(RASA), "run", "actions", "--actions", "actions",
