@@ -20,7 +20,7 @@ from portal.catalogue import service
 from portal.catalogue.models import Area, Offer
 from portal.catalogue.query import OfferSearchParams
 from portal.core.api import PREFIX
-from portal.core.api.models import ApiError, ApiModel, LangQuery, absent
+from portal.core.api.models import ApiError, LangQuery, absent
 from portal.core.api.spec import declare
 from portal.core.security import public_cache
 from portal.guidance.service import page_url
@@ -33,7 +33,7 @@ class Place(BaseModel):
     name: str
 
 
-class AreaOut(ApiModel):
+class AreaOut(BaseModel):
     slug: str
     name: str
     kind: Literal["municipality", "region"]
@@ -46,7 +46,7 @@ class SituationOut(BaseModel):
     description: str
 
 
-class OfferSummary(ApiModel):
+class OfferSummary(BaseModel):
     slug: str
     title: str
     summary: str

@@ -1,11 +1,10 @@
-"""Models every API endpoint shares: response bodies that leave absent fields out, the
-error body, query parameters (first value counts) and the `lang` parameter; and how a
-pydantic validation error becomes a bad-parameter answer in the asked language."""
+"""Models every API endpoint shares: fields left out when absent, the error body, query
+parameters (the first value counts) and the `lang` parameter; and how a pydantic
+validation error becomes a bad-parameter answer in the asked language."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,7 +14,6 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_serializer,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
@@ -28,31 +26,18 @@ def _no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
 def absent(description: str) -> Any:
     """A field left out of the JSON (not null) when it has no value: declare it as
-    `name: T | SkipJsonSchema[None] = absent("...")` in an `ApiModel`."""
-    return Field(None, description=description, json_schema_extra=_no_default)
+    `name: T | SkipJsonSchema[None] = absent("...")` (the document shows it as optional)."""
+    return Field(None, description=description, exclude_if=_is_none,
+                 json_schema_extra=_no_default)
 
 
-class ApiModel(BaseModel):
-    """A response body. Fields declared with `absent()` are left out when None."""
-
-    @model_serializer(mode="wrap")
-    def _leave_out_absent(self, handler: Any):  # unannotated: keeps the model's schema
-        data = handler(self)
-        for name in _absent_fields(type(self)):
-            if data.get(name, 0) is None:
-                del data[name]
-        return data
-
-
-@cache
-def _absent_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(name for name, info in model.model_fields.items()
-                 if info.json_schema_extra is _no_default)
-
-
-class ApiError(ApiModel):
+class ApiError(BaseModel):
     """Every error of the API: a code for programs, a message for people."""
 
     error: str = Field(description="A stable code, e.g. bad_parameter, not_found.")
