@@ -75,6 +75,17 @@ def open_chat_by_keyboard(page: Page) -> None:
     expect(page.locator("#chat-input")).to_be_focused()
 
 
+def settled(page) -> None:
+    """Wait until no animation runs: a message fading in has a lower contrast than it
+    will have, and axe would measure the fade instead of the page."""
+    # Polled from here: the page's CSP forbids the eval that wait_for_function needs.
+    for _ in range(100):
+        if page.evaluate("document.getAnimations().every(a => a.playState !== 'running')"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("animations still running after 5 s")
+
+
 def log(page: Page):
     return page.get_by_role("log")
 
@@ -209,7 +220,7 @@ def test_no_accessibility_violations_with_the_chat_open(live_server, phone, stub
     page.locator("#chat-input").fill("min søn ryger hash")
     page.locator("#chat-input").press("Enter")
     expect(log(page).get_by_role("link", name="U-turn")).to_be_visible()
-    page.wait_for_timeout(300)  # let the appear animation end before measuring contrast
+    settled(page)
     page.screenshot(path=str(artifacts / f"chat-open-{lang}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     panel = page.get_by_role("dialog").bounding_box()
@@ -287,6 +298,7 @@ def test_chat_with_the_assistant(live_server, phone, with_rasa, axe, artifacts):
     offer = log(page).locator('a[href="/tilbud/u-turn-koebenhavn"]')
     expect(offer.first).to_be_visible(timeout=90_000)
     expect(reply.first).to_be_disabled()
+    settled(page)
     page.screenshot(path=str(artifacts / "chat-assistant-da.png"))
     results = axe.run(page, options={
         "runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
