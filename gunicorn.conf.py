@@ -12,7 +12,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * multiprocessing.cpu_coun
 
 
 def post_worker_init(worker) -> None:
-    """Each worker builds its search index before taking requests."""
+    """Each worker refuses to serve with demo staff in production (INDGANG_ENV) and
+    builds its search index before taking requests."""
     from portal.catalogue.index import warm_up
+    from portal.demo import refuse_demo_in_production
 
+    refuse_demo_in_production(worker.wsgi)
     warm_up(worker.wsgi)

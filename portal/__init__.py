@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from portal import catalogue, chat, content, core, guidance
+    from portal import booking, catalogue, chat, content, core, guidance, livechat, outbox, staff
     from portal.core.extensions import babel, compress, csrf, db, migrate
     from portal.core.i18n import current_lang
 
@@ -43,4 +43,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     chat.init_app(app)
     content.init_app(app)
     guidance.init_app(app)
+    staff.init_app(app)
+    outbox.init_app(app)
+    livechat.init_app(app)
+    booking.init_app(app)
+
+    from portal import demo
+
+    app.cli.add_command(demo.demo_cli)
     return app

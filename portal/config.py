@@ -9,11 +9,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Config:
-    """Read once when the app is created; tests pass overrides to `create_app`."""
+    """Read once when the app is created; tests pass overrides to `create_app`.
+
+    INDGANG_ENV=production refuses to start without SECRET_KEY or with demo staff.
+    """
 
     def __init__(self, instance_path: str) -> None:
         default_db = f"sqlite:///{Path(instance_path) / 'indgang.sqlite3'}"
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", default_db))
+        self.INDGANG_ENV = os.environ.get("INDGANG_ENV", "development")
+        if self.INDGANG_ENV == "production" and not os.environ.get("SECRET_KEY"):
+            raise RuntimeError("INDGANG_ENV=production needs SECRET_KEY in the environment.")
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
         self.CONTENT_DIR = os.environ.get("INDGANG_CONTENT_DIR", str(ROOT / "content"))
         self.SEEDS_DIR = os.environ.get("INDGANG_SEEDS_DIR", str(ROOT.parent / "shared" / "seeds"))
@@ -61,6 +67,40 @@ class Config:
         # for development into instance/api_token; set PORTAL_API_TOKEN in production).
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
         self.API_TOKENS = {"assistant": os.environ.get("PORTAL_API_TOKEN", "")}
+        # Where the portal is reached, for links in e-mails and calendar files (sent
+        # from `flask outbox drain`, outside any request).
+        self.PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+        # Staff sign-in.
+        self.STAFF_LOCKOUT_ATTEMPTS = int(os.environ.get("STAFF_LOCKOUT_ATTEMPTS", "5"))
+        self.STAFF_LOCKOUT_MINUTES = int(os.environ.get("STAFF_LOCKOUT_MINUTES", "15"))
+        self.STAFF_LOGIN_RATE_LIMIT = os.environ.get("STAFF_LOGIN_RATE_LIMIT", "20/minute")
+        # Optional single sign-on for staff (OpenID Connect); off unless all are set.
+        self.OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+        self.OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+        # Booking virtual sessions.
+        self.BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "28"))
+        self.BOOKING_MIN_NOTICE_MINUTES = int(os.environ.get("BOOKING_MIN_NOTICE_MINUTES",
+                                                             "15"))
+        self.BOOKING_CODE_RATE_LIMIT = os.environ.get("BOOKING_CODE_RATE_LIMIT",
+                                                      "5/15minute")
+        self.BOOKING_CODE_RATE_LIMIT_PER_ADDRESS = os.environ.get(
+            "BOOKING_CODE_RATE_LIMIT_PER_ADDRESS", "30/15minute")
+        self.REMINDER_MINUTES_BEFORE = int(os.environ.get("REMINDER_MINUTES_BEFORE", "120"))
+        self.SESSION_MESSAGE_RETENTION_DAYS = int(
+            os.environ.get("SESSION_MESSAGE_RETENTION_DAYS", "7"))
+        # Video sessions: the meeting link is this base URL and the booking's reference.
+        self.VIDEO_BASE_URL = os.environ.get("VIDEO_BASE_URL", "")
+        # Sending (see portal/outbox/senders.py).
+        self.OUTBOX_EMAIL_SENDER = os.environ.get("OUTBOX_EMAIL_SENDER", "log")
+        self.OUTBOX_SMS_SENDER = os.environ.get("OUTBOX_SMS_SENDER", "log")
+        self.OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "30"))
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "indgang@localhost")
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+        self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+        self.SMTP_USER = os.environ.get("SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
 
 
 def _normalise_db_url(url: str) -> str:

@@ -32,7 +32,8 @@ class CatalogueIndex(SearchIndex):
 
     `offers` holds every offer fully loaded (texts, area, region, situations) and
     detached from its session: read-only, shared by the worker's threads. The same goes
-    for the municipalities and the life situations.
+    for the municipalities and the life situations. A retired offer (gone from content
+    but with bookings) is in `offers`, for its bookings, but nowhere a citizen finds it.
     """
 
     def __init__(self, documents: list[Document], offers: dict[int, Offer],
@@ -40,9 +41,9 @@ class CatalogueIndex(SearchIndex):
                  municipalities: list[Area], situations: list[Situation]) -> None:
         super().__init__(documents)
         self.offers = offers
-        self.offers_by_slug = {offer.slug: offer for offer in offers.values()}
+        self.offers_by_slug = {o.slug: o for o in offers.values() if not o.retired}
         self.default_order = default_order
-        self.default_ids = sorted(offers, key=default_order.__getitem__)
+        self.default_ids = sorted(default_order, key=default_order.__getitem__)
         # A municipality's offers: its own and its region's.
         self.documents_for = {
             slug: [doc for doc in documents if doc.area_id in area_ids]
@@ -120,9 +121,10 @@ def build_index() -> CatalogueIndex:
         if area.kind == "municipality":
             areas_serving[area.slug] = {area.id} | ({area.region_id} if area.region_id else set())
 
-    documents = [offer_document(offer) for offer in offers]
+    listed = [offer for offer in offers if not offer.retired]
+    documents = [offer_document(offer) for offer in listed]
     # Without a search text: local offers before regional ones, then by Danish title.
-    ordered = sorted(offers, key=lambda o: (o.area.kind != "municipality", o.text("da").title))
+    ordered = sorted(listed, key=lambda o: (o.area.kind != "municipality", o.text("da").title))
     return CatalogueIndex(
         documents, {o.id: o for o in offers}, areas_serving,
         {o.id: i for i, o in enumerate(ordered)},

@@ -103,6 +103,11 @@ class Offer(TextsMixin, db.Model):
     max_age: Mapped[int | None]
     sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     last_checked: Mapped[dt.date] = mapped_column(Date)
+    # Treatment must start within this many days of a request (e.g. 14: Sundhedsloven
+    # § 141 for alcohol treatment); None when no such promise applies.
+    start_within_days: Mapped[int | None]
+    # Gone from content/ while it still has bookings: kept, but not shown (see content).
+    retired: Mapped[bool] = mapped_column(default=False)
 
     area: Mapped[Area] = relationship()
     situations: Mapped[list[Situation]] = relationship(

@@ -35,6 +35,11 @@ def get_offer(slug: str) -> Offer | None:
     return current_index().offers_by_slug.get(slug)
 
 
+def offer_by_id(offer_id: int) -> Offer | None:
+    """Any offer by id, a retired one too (for the bookings it still has)."""
+    return current_index().offers.get(offer_id)
+
+
 def list_municipalities() -> list[Area]:
     """Municipalities by Danish name, each with its texts and region."""
     return current_index().municipalities

@@ -40,5 +40,7 @@ def load(directory: str | None) -> None:
     """Validate the content and make the database hold exactly it (safe to repeat)."""
     content = _read(directory)
     stats = sync_content(db.session, content)
+    retired = (f" {stats['offers_retired']} retired: gone from content, kept (hidden) for "
+               "their bookings." if stats["offers_retired"] else "")
     click.echo(f"Loaded {len(content.offers)} offers: {stats['offers_added']} added, "
-               f"{stats['offers_updated']} updated, {stats['offers_removed']} removed.")
+               f"{stats['offers_updated']} updated, {stats['offers_removed']} removed.{retired}")

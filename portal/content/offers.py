@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.booking import service as booking
 from portal.catalogue.models import Area, Offer, OfferText, Situation
 from portal.content.problems import Problem, duplicates, named_after
 from portal.content.rows import remove_missing, sync_texts, upsert
@@ -31,8 +32,9 @@ def check(offers: list[tuple[str, OfferFile]], area_slugs: set[str],
 
 def sync(session: Session, offers: list[OfferFile], areas: dict[str, Area],
          situations: dict[str, Situation]) -> dict[str, int]:
-    """Upsert every offer and delete the ones the content no longer has."""
-    stats = {"offers_added": 0, "offers_updated": 0, "offers_removed": 0}
+    """Upsert every offer; delete the ones the content no longer has, except those with
+    bookings or requests: they are retired (kept for their bookings, never shown)."""
+    stats = {"offers_added": 0, "offers_updated": 0, "offers_removed": 0, "offers_retired": 0}
     rows = {o.slug: o for o in session.scalars(select(Offer))}
     for item in offers:
         existed = item.slug in rows
@@ -49,6 +51,8 @@ def sync(session: Session, offers: list[OfferFile], areas: dict[str, Area],
             max_age=item.max_age,
             sources=[s.model_dump() for s in item.sources],
             last_checked=item.last_checked,
+            start_within_days=item.start_within_days,
+            retired=False,
         )
         wanted = [situations[s] for s in item.situations]
         if [s.slug for s in offer.situations] != [s.slug for s in wanted]:
@@ -58,5 +62,13 @@ def sync(session: Session, offers: list[OfferFile], areas: dict[str, Area],
             stats["offers_added"] += 1
         elif session.is_modified(offer) or any(session.is_modified(t) for t in offer.texts):
             stats["offers_updated"] += 1
-    stats["offers_removed"] = remove_missing(session, rows, {o.slug for o in offers})
+    keep = {o.slug for o in offers}
+    gone = {slug: row for slug, row in rows.items() if slug not in keep}
+    in_use = booking.offers_in_use({row.id for row in gone.values()})
+    for row in gone.values():
+        if row.id in in_use and not row.retired:  # its bookings keep it: hidden, not deleted
+            row.retired = True
+    stats["offers_removed"] = remove_missing(
+        session, {slug: row for slug, row in gone.items() if row.id not in in_use}, set())
+    stats["offers_retired"] = sum(1 for row in gone.values() if row.id in in_use)
     return stats

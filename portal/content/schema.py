@@ -128,6 +128,9 @@ class OfferFile(Strict):
     max_age: Annotated[int, Field(ge=0, le=120)] | None = None
     sources: list[Source] = Field(min_length=1)
     last_checked: dt.date
+    # Treatment must start within this many days of a request (e.g. 14 for alcohol
+    # treatment, Sundhedsloven § 141): booking offers a request when no time is free.
+    start_within_days: Annotated[int, Field(ge=1, le=365)] | None = None
     da: OfferText
     en: OfferText
 

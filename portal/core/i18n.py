@@ -7,9 +7,12 @@ language switcher can always link to "this page in the other language".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Literal
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import Blueprint, g, request, url_for
 from werkzeug.routing import BuildError
 
@@ -45,6 +48,20 @@ def current_lang() -> str:
         if request.path == "/en" or request.path.startswith("/en/"):
             return "en"
     return DEFAULT
+
+
+# How a moment is written for people, in Copenhagen time: "tirsdag 1. dec. kl. 17.30",
+# "Tuesday 1 Dec, 17:30".
+MOMENT_FORMATS = {"da": "EEEE d. MMM 'kl.' HH.mm", "en": "EEEE d MMM, HH:mm"}
+TIME_FORMATS = {"da": "HH.mm", "en": "HH:mm"}
+TIMEZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def format_moment(moment: dt.datetime, lang: str, time_only: bool = False) -> str:
+    """A moment as people read it in `lang`, in Copenhagen time."""
+    lang = lang if lang in LANGUAGES else DEFAULT
+    pattern = (TIME_FORMATS if time_only else MOMENT_FORMATS)[lang]
+    return format_datetime(moment, pattern, tzinfo=TIMEZONE, locale=lang)
 
 
 def other_lang(lang: str) -> str:
