@@ -4,8 +4,10 @@ Rules are Copenhagen wall-clock times ("Tuesdays 17:00-20:00, 30-minute sessions
 Each session starts at a wall-clock time of the rule and lasts its minutes of real time.
 Across daylight-saving changes: a wall-clock time that does not exist that day (the
 spring gap) offers no session; one that exists twice (the autumn repeat) is offered
-once, at its first occurrence. A slot's id names the rule and the start in UTC, so it
-can be checked again when it is booked.
+once, at its first occurrence. A session is over by the moment the clock first reads
+the closing time, and never overlaps the rule's session before it (in spring, 01:30
+plus 45 minutes of real time is 03:15, so 03:00 is not offered that night). A slot's id
+names the rule and the start in UTC, so it can be checked again when it is booked.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Copenhagen")
 UTC = dt.UTC
-_SLOT_ID = re.compile(r"^(\d{1,9})-(\d{12})$")
+# Canonical only (what `slot_id` writes): one slot, one id.
+_SLOT_ID = re.compile(r"([1-9][0-9]{0,8})-([0-9]{12})")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def slot_id(rule_id: int, starts_at: dt.datetime) -> str:
 
 def parse_slot_id(value: str) -> tuple[int, dt.datetime] | None:
     """(rule id, start in UTC), or None when `value` cannot be a slot id."""
-    match = _SLOT_ID.match(value or "")
+    match = _SLOT_ID.fullmatch(value or "")
     if not match:
         return None
     try:
@@ -93,12 +96,32 @@ def starts_of(rule: Rule, day: dt.date) -> Iterator[dt.datetime]:
     step = dt.timedelta(minutes=rule.minutes)
     wall = dt.datetime.combine(day, rule.opens)
     closes = dt.datetime.combine(day, rule.closes)
+    closes_at = _first_reading(closes)
+    free_from = _first_reading(wall)
     while wall + step <= closes:
-        local = wall.replace(tzinfo=TZ)  # fold=0: the first of a repeated hour
-        start = local.astimezone(UTC)
-        if start.astimezone(TZ).replace(tzinfo=None) == wall:  # else: in the spring gap
+        start = wall.replace(tzinfo=TZ).astimezone(UTC)  # fold=0: the first of a repeat
+        if (_reads(start) == wall  # else: in the spring gap
+                and start >= free_from and start + step <= closes_at):
             yield start
+            free_from = start + step
         wall += step
+
+
+def _reads(moment: dt.datetime) -> dt.datetime:
+    """What a Copenhagen clock reads at `moment` (naive)."""
+    return moment.astimezone(TZ).replace(tzinfo=None)
+
+
+def _first_reading(wall: dt.datetime) -> dt.datetime:
+    """The first moment (UTC) the Copenhagen clock reads `wall` or later: its first
+    occurrence, or for a time in the spring gap the moment the clock jumps past it."""
+    moment = wall.replace(tzinfo=TZ).astimezone(UTC)
+    if _reads(moment) == wall:
+        return moment
+    after = wall
+    while _reads(after.replace(tzinfo=TZ).astimezone(UTC)) != after:  # at most the gap
+        after += dt.timedelta(minutes=1)
+    return after.replace(tzinfo=TZ).astimezone(UTC)
 
 
 def free_slots(rules: Iterable[Rule], busy: Iterable[Busy], first_day: dt.date,
