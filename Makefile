@@ -22,7 +22,7 @@ BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(BOT_LOOKUP) \
               $(shell find $(BOT)/domain $(BOT)/data -name '*.yml' 2>/dev/null) \
               $(wildcard $(BOT)/components/*.py) $(BOT)/textfold.py
 
-.PHONY: run test setup venv assets translations db content serve serve-prod \
+.PHONY: run test setup venv assets translations db content demo serve serve-prod \
         browser lint bench bench-chat bench-tools extract-messages clean bot-venv bot-train bot-test \
         bot-nlu-report
 
@@ -34,7 +34,7 @@ $(API_TOKEN):
 	@mkdir -p $(@D)
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
-run: setup db content bot-train $(API_TOKEN)
+run: setup db content demo bot-train $(API_TOKEN)
 	@echo "Indgang: http://$(HOST):$(PORT)/ (the chat answers once Rasa says it is up and running, a few seconds after start; Ctrl-C stops everything)"
 	$(BIN)/honcho start -f Procfile
 
@@ -76,6 +76,11 @@ db: venv
 
 content: venv
 	$(BIN)/flask content load
+
+# Demo treaters with lunch (11:30-13:00) and evening (from 17:00) chat hours, for
+# development only (safe to repeat; production refuses to start while they exist).
+demo: venv content
+	$(BIN)/flask demo load
 
 # The portal alone (no assistant: the chat then says it is unavailable and offers search).
 serve:

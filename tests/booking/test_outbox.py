@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -25,7 +27,8 @@ from portal.core.models import utcnow
 from portal.outbox import service as outbox
 from portal.outbox.models import CANCELLED, FAILED, PENDING, SENDING, SENT, OutboxMessage
 from portal.outbox.senders import LogSender, SendError
-from tests.booking.own_db import booking_app
+from tests.booking.own_db import FLASK, ROOT, booking_app, subprocess_env
+from tests.conftest import make_app, reset_database
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -242,3 +245,55 @@ def test_the_log_sender_writes_the_message_to_the_log(ctx, caplog):
     assert "citizen@example.invalid" in caplog.text and "Body of logged" in caplog.text
     assert sender.sent[-1]["to"] == "citizen@example.invalid"
     assert status(message).status == SENT
+
+
+def test_flask_outbox_drain_shows_what_the_log_sender_sends(ctx, own_app):
+    """`make run` runs `flask outbox drain --every 30`: in development the e-mails and
+    SMS are read in its output."""
+    queue("shown", utcnow() - MINUTE, recipient="reader@example.invalid")
+    db.session.commit()
+    url = db.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run([*FLASK, "outbox", "drain"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=subprocess_env(url))
+    assert done.returncode == 0, done.stderr
+    assert "outbox: 1 sent" in done.stdout
+    assert "email to reader@example.invalid: Subject" in done.stderr
+    assert "Body of shown" in done.stderr
+
+
+def test_the_periodic_drain_outlives_a_busy_database(tmp_path):
+    """`make run`'s drain (`--every`) keeps running when a round fails — here SQLite
+    locked by another writer past its busy timeout — and sends once the database is
+    free: under honcho, its exit would stop the whole portal."""
+    path = tmp_path / "busy.sqlite3"
+    app = make_app(f"sqlite:///{path}")
+    reset_database(app)
+    log = tmp_path / "drain.log"
+    with log.open("w") as out:
+        drain = subprocess.Popen([*FLASK, "outbox", "drain", "--every", "0.2"], cwd=ROOT,
+                                 env=subprocess_env(f"sqlite:///{path}"), stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN EXCLUSIVE")  # nobody reads or writes until we are done
+        deadline = time.monotonic() + 60
+        while "the drain failed" not in log.read_text():
+            assert drain.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        writer.execute("ROLLBACK")
+        writer.close()
+
+        with app.app_context():
+            message = queue("after-the-lock", utcnow() - MINUTE)
+            deadline = time.monotonic() + 30
+            while status(message).status != SENT:
+                assert drain.poll() is None, log.read_text()[-2000:]
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.2)
+        assert drain.poll() is None, "still running"
+    finally:
+        drain.kill()  # the drain we started
+        drain.wait(timeout=30)
+        with app.app_context():
+            db.engine.dispose()
