@@ -6,4 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.booking import models  # noqa: F401  (the tables)
+    from portal.booking import (
+        api,
+        models,  # noqa: F401  (the tables)
+        views,
+    )
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from portal.booking import service as booking
 from portal.catalogue import service
 from portal.catalogue.query import MAX_QUERY_LENGTH, OfferQuery, parse_offer_query
 from portal.core.api import PREFIX as API_PREFIX
@@ -80,7 +81,8 @@ def offer(lang: str, slug: str):
     if item is None:
         abort(404)
     return render_template("catalogue/offer.html", offer=item, text=item.text(lang),
-                           meanwhile=service.open_offers_meanwhile(item, lang, _chosen_slug()))
+                           meanwhile=service.open_offers_meanwhile(item, lang, _chosen_slug()),
+                           bookable=booking.is_bookable(item.id))
 
 
 @route(bp, {"da": "/kommune", "en": "/en/municipality"}, methods=["POST"])

@@ -44,14 +44,17 @@ spec = SpecTree(
 
 
 
-def declare(*, resp: Response, tags: list[str], query: type | None = None):
-    """Declare an endpoint: its query parameters and its answers per status.
+def declare(*, resp: Response, tags: list[str], query: type | None = None,
+            json: type | None = None, headers: type | None = None):
+    """Declare an endpoint: its query parameters (and JSON body, headers) and its answers
+    per status.
 
     The view returns plain data (dicts, lists) or a model, and a status; the answer is
     validated against the declared model and serialised by it (what the document says
     is what is sent; a view that answers otherwise is a 500, which the tests catch).
     """
-    return spec.validate(query=query, resp=resp, tags=tags, force_resp_serialize=True)
+    return spec.validate(query=query, json=json, headers=headers, resp=resp, tags=tags,
+                         force_resp_serialize=True)
 
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
