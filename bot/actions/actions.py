@@ -203,15 +203,11 @@ class ActionReadMetadata(UsesPortal, Action):
                            SlotSet("municipality_name", found.name)]
 
         text = (message.get("text") or "").strip()
-        if intent in SITUATION_INTENTS or intent == "book_session":
+        if intent in SITUATION_INTENTS:
             own_words = None if _is_payload(text) else text
-            events += [
-                SlotSet("topic", "virtual" if intent == "book_session" else "situation"),
-                SlotSet("relation", _entity(tracker, "relation")),
-            ]
-            if intent in SITUATION_INTENTS:
-                events += [SlotSet("situation", SITUATION_INTENTS[intent]),
-                           SlotSet("search_text", own_words)]
+            events += [SlotSet("relation", _entity(tracker, "relation")),
+                       SlotSet("situation", SITUATION_INTENTS[intent]),
+                       SlotSet("search_text", own_words)]
         return events
 
 
@@ -286,7 +282,7 @@ class ActionSetMunicipality(UsesPortal, Action):
                                    SlotSet("municipality_name", found.name)]
         patched = _with_slots(tracker, {"municipality": found.slug,
                                         "municipality_name": found.name})
-        if tracker.get_slot("situation") or tracker.get_slot("topic") == "virtual":
+        if tracker.get_slot("situation"):
             return events + Guide(client).answer(dispatcher, patched)
         if found.slug == OTHER:
             Guide(client).other_municipality(dispatcher, lang, found.name, None)
@@ -316,8 +312,6 @@ class Guide:
             if municipality == OTHER:
                 self.other_municipality(dispatcher, lang, tracker.get_slot("municipality_name"),
                                         tracker.get_slot("search_text"))
-            elif tracker.get_slot("topic") == "virtual":
-                self.virtual(dispatcher, lang, municipality)
             else:
                 self.situation(dispatcher, lang, municipality, tracker.get_slot("situation"),
                                tracker.get_slot("search_text"), tracker.get_slot("relation"))
@@ -373,19 +367,6 @@ class Guide:
             return
         dispatcher.utter_message(text=texts.text("text_offers_relatives", lang),
                                  json_message={"links": self.links(lang, ordered, RELATIVES)})
-
-    def virtual(self, dispatcher: CollectingDispatcher, lang: str,
-                municipality: str | None) -> None:
-        place = municipality_name(municipality, lang, self.client)
-        offers = self.client.search(lang=lang, municipality=municipality, virtual=True,
-                                    per_page=MAX_OFFERS).offers
-        if not offers:
-            say(dispatcher, texts.text("text_virtual_none", lang, municipality=place),
-                [link(lang, "text_link_search",
-                      self.client.search_path(lang, None, municipality))])
-            return
-        dispatcher.utter_message(text=texts.text("text_virtual_intro", lang, municipality=place),
-                                 json_message={"links": self.links(lang, offers, None)})
 
     def other_municipality(self, dispatcher: CollectingDispatcher, lang: str,
                            name: str | None, own_words: str | None) -> None:

@@ -2,9 +2,12 @@
 
 The bot keeps no copy of the catalogue: offers, municipalities and life situations
 always come from the portal, and so do the portal's own paths (the one-entrance intake,
-the search page): the API gives absolute URLs, and the chat shows only their path and
-query. Calls use short timeouts because every chat turn waits for them; a failure
-raises `PortalUnavailable`, which the actions turn into a plain "I cannot look up offers
+the search page, a booking's session and calendar file): the API gives absolute URLs,
+and the chat shows only their path and query. Bookings are made here too
+(`free_slots`, `book`): a booking's code is passed on once and never logged.
+
+Calls use short timeouts because every chat turn waits for them; a failure raises
+`PortalUnavailable`, which the actions turn into a plain "I cannot look up offers
 right now" with other ways to find help. When the portal is down, the paths last seen
 are used; before any is seen, a message goes without those links.
 
@@ -14,6 +17,7 @@ With `PORTAL_API_TOKEN` in the environment every request carries it as a bearer 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
@@ -25,6 +29,8 @@ import requests
 
 DEFAULT_PORTAL_URL = "http://127.0.0.1:5000"
 DEFAULT_TIMEOUT = 2.0
+# A booking writes (and the database may wait for a concurrent writer): a little longer.
+BOOKING_TIMEOUT = 5.0
 # Municipalities, situation names and guidance pages change only when content is reloaded.
 REFERENCE_TTL = 300.0
 TOKEN_VARIABLE = "PORTAL_API_TOKEN"
@@ -33,6 +39,52 @@ INTAKE_PAGE = "intake"  # the guidance page of the one-entrance intake
 
 class PortalUnavailable(Exception):
     """The portal did not answer (down, slow, or an unexpected response)."""
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    """A free time of an offer (`GET /offers/<slug>/slots`)."""
+
+    id: str
+    starts_at: dt.datetime  # aware (the API gives the Copenhagen offset)
+    ends_at: dt.datetime
+    channel: str
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> FreeSlot:
+        return cls(str(item["id"]), dt.datetime.fromisoformat(item["starts_at"]),
+                   dt.datetime.fromisoformat(item["ends_at"]), str(item["channel"]))
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A booking just made. `code` is the secret: shown to the citizen once, never logged
+    (it is left out of the repr, which logs and tracebacks may show)."""
+
+    reference: str
+    code: str = field(repr=False)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    channel: str
+    session_path: str | None
+    calendar_path: str | None
+
+
+class SlotTaken(Exception):
+    """Somebody else has just booked the time (409): the next free times come along."""
+
+    def __init__(self, message: str, next_slots: list[FreeSlot]) -> None:
+        super().__init__("slot taken")
+        self.message = message
+        self.next_slots = next_slots
+
+
+class BookingRefused(Exception):
+    """The portal refused the booking's input (400): a message per field, in `lang`."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(errors)))  # the field names, never their values
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -69,6 +121,9 @@ class Offer:
     situations: tuple[str, ...]
     municipality_slug: str
     municipality_name: str
+    channels: tuple[str, ...] = ()
+    # Where the offer is booked on the web, when the API names it (else its own page).
+    booking_path: str | None = None
 
     @property
     def for_relatives(self) -> bool:
@@ -94,6 +149,8 @@ class Offer:
             situations=tuple(item.get("situations") or ()),
             municipality_slug=area.get("slug") or "",
             municipality_name=area.get("name") or "",
+            channels=tuple(item.get("channels") or ()),
+            booking_path=portal_path(item.get("booking_url")),
         )
 
 
@@ -258,6 +315,58 @@ class PortalClient:
         params = {k: v for k, v in (("q", (q or "")[:200]), ("municipality", municipality))
                   if v}
         return page + (f"?{urlencode(params)}" if params else "")
+
+
+    # -- booking -----------------------------------------------------------------
+
+    def free_slots(self, slug: str, first: dt.date, last: dt.date,
+                   channel: str | None = None) -> list[FreeSlot]:
+        """The offer's free times on the Copenhagen days `first`..`last`, in time order."""
+        params: dict[str, Any] = {"from": first.isoformat(), "to": last.isoformat()}
+        if channel:
+            params["channel"] = channel
+        data = self._get(f"/offers/{slug}/slots", params)
+        try:
+            slots = [FreeSlot.from_json(item) for item in data.get("items") or []]
+        except (KeyError, TypeError, ValueError) as error:
+            raise PortalUnavailable(f"unexpected free times: {error}") from error
+        return sorted(slots, key=lambda s: s.starts_at)
+
+    def book(self, slot_id: str, channel: str, *, alias: str | None = None,
+             email: str | None = None, phone: str | None = None,
+             lang: str = "da") -> Booked:
+        """Book a free time. Raises `SlotTaken` (409), `BookingRefused` (400) or
+        `PortalUnavailable` (no answer, or one that is not the contract's)."""
+        body = {"slot_id": slot_id, "channel": channel, "lang": lang,
+                **{k: v for k, v in (("alias", alias), ("email", email), ("phone", phone))
+                   if v}}
+        try:
+            response = self._session.post(f"{self.base_url}/api/v1/bookings", json=body,
+                                          params={"lang": lang}, timeout=BOOKING_TIMEOUT)
+            data = response.json()
+        except (requests.RequestException, ValueError) as error:
+            # Only the exception's kind: the body of an answer is never logged from here.
+            raise PortalUnavailable(f"booking: {type(error).__name__}") from error
+        if not isinstance(data, dict):
+            raise PortalUnavailable(f"booking: unexpected answer ({response.status_code})")
+        try:
+            if response.status_code == 201:
+                return Booked(
+                    reference=str(data["reference"]), code=str(data["code"]),
+                    starts_at=dt.datetime.fromisoformat(data["starts_at"]),
+                    ends_at=dt.datetime.fromisoformat(data["ends_at"]),
+                    channel=str(data["channel"]),
+                    session_path=portal_path(data.get("session_url")),
+                    calendar_path=portal_path(data.get("ics_url")))
+            if response.status_code == 409:
+                raise SlotTaken(str(data.get("message") or ""),
+                                [FreeSlot.from_json(s) for s in data.get("next_slots") or []])
+            if response.status_code == 400 and isinstance(data.get("errors"), dict):
+                raise BookingRefused({str(k): str(v) for k, v in data["errors"].items()})
+        except (KeyError, TypeError, ValueError) as error:
+            raise PortalUnavailable(f"booking: unexpected answer ({response.status_code})") \
+                from error
+        raise PortalUnavailable(f"booking: answered {response.status_code}")
 
 
 _default_client: PortalClient | None = None

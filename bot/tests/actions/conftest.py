@@ -2,8 +2,9 @@
 
 The portal is started from the repository's `.venv` (the portal's Python 3.11
 environment, `make venv`) the way it runs in production, loaded with the repository's
-content, on a free port, with an API token that the test client sends (as the action
-server does with PORTAL_API_TOKEN). Without that venv the tests are skipped with a
+content and the demo staff's schedules (`flask demo load`: free times to book), on a free
+port, with an API token that the test client sends (as the action server does with
+PORTAL_API_TOKEN). Without that venv the tests are skipped with a
 reason; with CI=true they fail instead, because CI must test the action server against
 the real API.
 """
@@ -67,7 +68,7 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory, api_token: str) -> Iter
         "FLASK_APP": "portal",
         "PORTAL_API_TOKEN": api_token,
     }
-    for step in (["db", "upgrade"], ["content", "load"]):
+    for step in (["db", "upgrade"], ["content", "load"], ["demo", "load"]):
         done = subprocess.run([str(flask), "--app", "portal", *step], cwd=REPO_DIR, env=env,
                               capture_output=True, text=True, timeout=180)
         if done.returncode != 0:
@@ -139,8 +140,11 @@ def make_tracker(text: str = "", intent: str | None = None,
         "metadata": metadata or {},
     }
     all_slots = {"lang": "da", "municipality": None, "municipality_name": None,
-                 "metadata_municipality": None, "situation": None, "topic": None,
-                 "search_text": None, "relation": None, "requested_slot": None}
+                 "metadata_municipality": None, "situation": None,
+                 "search_text": None, "relation": None, "requested_slot": None,
+                 "booking_offer": None, "booking_channel": None, "booking_slot": None,
+                 "booking_alias": None, "booking_contact": None, "booking_state": None,
+                 "booking_status": None}
     all_slots.update(slots)
     return Tracker("test", all_slots, latest, [], False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")

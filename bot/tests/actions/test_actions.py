@@ -160,19 +160,6 @@ def test_button_payload_searches_by_situation(client: PortalClient) -> None:
     assert "/tilbud/virtuel-alkoholbehandling-holstebro" in all_urls(messages)
 
 
-def test_book_session_lists_virtual_offers_and_says_it_cannot_book(
-        client: PortalClient) -> None:
-    messages = guided("kan jeg booke en samtale online", "book_session", client,
-                      metadata={"lang": "da", "municipality": "holstebro"})
-    assert "ikke booke" in messages[0]["text"]
-    urls = all_urls(messages)
-    assert "/tilbud/virtuel-alkoholbehandling-holstebro" in urls
-    none = guided("can I book a video session", "book_session", client,
-                  metadata={"lang": "en", "municipality": "koebenhavn"})
-    assert "cannot book" in none[0]["text"]
-    assert not [u for u in all_urls(none) if u.startswith("/en/offers/")]
-
-
 def test_portal_down_says_so_and_offers_search_and_intake(gone_client: PortalClient) -> None:
     """Down after it was seen: the search and intake paths last seen."""
     messages = guided(SON_HASH, "situation_drugs", gone_client,
@@ -252,7 +239,7 @@ def test_unknown_municipality_gets_an_honest_answer_and_the_search(
         client: PortalClient) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("Odense", "inform_municipality", lang="da", municipality="other",
-                           municipality_name="Odense", situation="debt", topic="situation",
+                           municipality_name="Odense", situation="debt",
                            search_text="jeg har gæld")
     ActionSuggestOffers(client).run(dispatcher, tracker, {})
     text = dispatcher.messages[0]["text"]
@@ -266,7 +253,7 @@ def test_municipality_named_outside_the_form_redoes_the_search(client: PortalCli
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("jeg bor i kbh", "inform_municipality",
                            [entity("municipality", "kbh")], lang="da", municipality="holstebro",
-                           situation="drugs", topic="situation", search_text=SON_HASH)
+                           situation="drugs", search_text=SON_HASH)
     events = ActionSetMunicipality(client).run(dispatcher, tracker, {})
     assert slots_after(events)["municipality"] == "koebenhavn"
     assert all_urls(dispatcher.messages)[0] == "/tilbud/u-turn-koebenhavn"
@@ -314,7 +301,7 @@ def test_situation_message_is_remembered_with_its_words_and_relation(
     slots = read(client, make_tracker(SON_HASH, "situation_drugs", [entity("relation", "søn")],
                                       {"lang": "da", "municipality": "koebenhavn"}))
     assert slots["situation"] == "drugs" and slots["search_text"] == SON_HASH
-    assert slots["relation"] == "søn" and slots["topic"] == "situation"
+    assert slots["relation"] == "søn"
     slots = read(client, make_tracker("/situation_debt", "situation_debt"))
     assert slots["situation"] == "debt" and slots["search_text"] is None
     assert slots["relation"] is None
