@@ -7,12 +7,19 @@ API for offers. Skipped locally, failed in CI, without bot/.venv or a trained mo
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from portal.core.i18n import format_moment
 from tests.chat.stack import Visitor
+from tests.conftest import need
 
 pytestmark = pytest.mark.rasa
 
@@ -87,3 +94,101 @@ def test_crisis_in_the_middle_of_the_municipality_question(visitor: Visitor):
     assert "kommune" in question or any(m["buttons"] for m in asked["messages"]), asked
     assert "/tilbud/u-turn-koebenhavn" not in urls(asked)  # it cannot know where yet
     assert_crisis_first(answer(visitor, "jeg vil ikke leve mere"))
+
+
+# --- booking a session in the chat ---------------------------------------------------
+
+
+@pytest.fixture()
+def demo_schedules(app: Flask) -> Iterator[None]:
+    """The demo treaters' schedules (`flask demo load`, as `make run` does) in the shared
+    app for one test, and afterwards none of it: the demo staff, their units and
+    schedules, and the bookings (with their rooms and messages) made meanwhile."""
+    from sqlalchemy import delete, func, select
+
+    from portal import demo
+    from portal.booking.models import Booking, ScheduleRule
+    from portal.core.extensions import db
+    from portal.livechat.models import Room, RoomMessage
+    from portal.outbox.models import OutboxMessage
+    from portal.staff.models import StaffMember, Unit
+
+    emails = [t.email for t in demo.TREATERS]
+    with app.app_context():
+        need(not db.session.scalar(select(func.count()).select_from(StaffMember).where(
+            StaffMember.email.in_(emails))), "the shared app already holds demo staff")
+        last = {model: db.session.scalar(select(func.max(model.id))) or 0
+                for model in (Booking, Room, OutboxMessage)}
+        rules = db.session.scalar(select(func.count()).select_from(ScheduleRule))
+        demo.load()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            new_rooms = select(Room.id).where(Room.id > last[Room])
+            db.session.execute(delete(OutboxMessage).where(OutboxMessage.id > last[OutboxMessage]))
+            db.session.execute(delete(Booking).where(Booking.id > last[Booking]))
+            db.session.execute(delete(RoomMessage).where(RoomMessage.room_id.in_(new_rooms)))
+            db.session.execute(delete(Room).where(Room.id > last[Room]))
+            members = list(db.session.scalars(select(StaffMember).where(
+                StaffMember.email.in_(emails))))
+            db.session.execute(delete(ScheduleRule).where(
+                ScheduleRule.treater_id.in_([m.id for m in members])))
+            for member in members:
+                db.session.delete(member)
+            for unit in db.session.scalars(select(Unit).where(
+                    Unit.slug.in_([u.slug for u in demo.UNITS]))):
+                db.session.delete(unit)
+            db.session.commit()
+            assert not db.session.scalar(select(func.count()).select_from(Booking).where(
+                Booking.id > last[Booking]))
+            assert db.session.scalar(select(func.count()).select_from(ScheduleRule)) == rules
+
+
+def time_buttons(reply: dict[str, Any]) -> list[dict[str, str]]:
+    """The buttons that book a free time (not "later", "lunch", ...)."""
+    return [b for m in reply["messages"] for b in m["buttons"]
+            if re.search(r'"booking_slot": "\d+-\d{12}"', b["payload"])]
+
+
+def test_books_a_chat_with_an_alcohol_counsellor_through_the_chat(
+        visitor: Visitor, demo_schedules: None, live_server: str):
+    visitor.open_page("/en/")
+    asked = answer(visitor, "I would like to book a chat with an alcohol counsellor")
+    offered = time_buttons(asked)
+    assert offered, asked
+    # Written as people read them, in Copenhagen time: "Tuesday 1 Dec, 17:30".
+    english_moment = r"^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]{2}, \d\d:\d\d$"
+    assert all(re.match(english_moment, b["title"]) for b in offered), offered
+    # Crisis still comes first in the middle of booking; then the times are asked again.
+    interrupted = answer(visitor, "I want to end my life")
+    assert_crisis_first(interrupted)
+    assert [b["payload"] for b in time_buttons(interrupted)] == [
+        b["payload"] for b in offered]
+
+    chosen = offered[0]
+    alias_question = answer(visitor, chosen["payload"])
+    assert chosen["title"] in says(alias_question["messages"][0])
+    assert "CPR" in says(alias_question["messages"][0])
+    answer(visitor, "/skip")
+    done = answer(visitor, "/skip")
+
+    text = " ".join(says(m) for m in done["messages"])
+    reference = re.search(r"booking reference is (\S+?)\.", text)
+    code = re.search(r"Your code: (\S+)", text)
+    assert reference and code, done
+    reference, code = reference.group(1), code.group(1)
+    assert "it cannot be shown again" in text
+    # The session page and the calendar file: portal paths that open, without the code.
+    assert urls(done)[0] == f"/en/session/{reference}"
+    assert all(code not in url for url in urls(done))
+    assert_links_work(visitor, done)
+    # A real booking of the chosen time: the portal's API opens it with the code.
+    request = urllib.request.Request(f"{live_server}/api/v1/bookings/{reference}",
+                                     headers={"X-Booking-Code": code})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as response:
+        booking = json.loads(response.read())
+    assert booking["status"] == "booked" and booking["channel"] == "chat"
+    assert booking["offer"] == "virtuel-alkoholbehandling-holstebro"
+    assert format_moment(dt.datetime.fromisoformat(booking["starts_at"]), "en") == chosen["title"]
