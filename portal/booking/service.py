@@ -150,11 +150,21 @@ def list_slots(offer_id: int, first_day: dt.date, last_day: dt.date,
 
 def next_slots(offer_id: int, channel: str | None, after: dt.datetime | None = None,
                count: int = NEXT_SLOTS, now: dt.datetime | None = None) -> list[Slot]:
-    """The first `count` free slots from `after` on (all the bookable days ahead)."""
+    """The first `count` free slots from `after` on (all the bookable days ahead).
+
+    Looked for 2, 4, 8, ... days at a time: the next free times are usually within days,
+    and every "that time was just taken" answer asks for them (`bench/booking.py`)."""
     not_before, not_after = window(now)
-    first = local_day(max(after or not_before, not_before))
-    slots = list_slots(offer_id, first, local_day(not_after), channel, now)
-    return [s for s in slots if after is None or s.starts_at >= after][:count]
+    day = local_day(max(after or not_before, not_before))
+    last = local_day(not_after)
+    found: list[Slot] = []
+    span = 2
+    while day <= last and len(found) < count:
+        until = min(day + dt.timedelta(days=span - 1), last)
+        found += [s for s in list_slots(offer_id, day, until, channel, now)
+                  if after is None or s.starts_at >= after]
+        day, span = until + dt.timedelta(days=1), span * 2
+    return found[:count]
 
 
 def resolve(slot_id: str, channel: str, now: dt.datetime | None = None) -> Slot:

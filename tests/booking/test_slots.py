@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from portal.booking import service
-from portal.booking.models import ScheduleException, ScheduleRule
+from portal.booking.models import Booking, ScheduleException, ScheduleRule
 from portal.booking.slots import (
     TZ,
     UTC,
@@ -33,6 +33,7 @@ from portal.booking.slots import (
 )
 from portal.catalogue import service as catalogue
 from portal.core.extensions import db
+from portal.core.models import utcnow
 from portal.staff import service as staff
 from portal.staff.models import TREATER
 from tests.booking.own_db import ALCOHOL, booking_app
@@ -370,4 +371,32 @@ def test_resolve_accepts_exactly_the_starts_list_slots_offers(night_app, day, op
             if start in offered:
                 with pytest.raises(service.SlotUnavailable):
                     service.resolve(slot_id(rule.id, start), "chat", now=now)
+        db.session.rollback()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(after_hours=st.one_of(st.none(), st.integers(0, 40 * 24)),
+       count=st.integers(1, 40), booked=st.lists(st.integers(0, 60), max_size=8))
+def test_next_slots_are_the_first_free_times_after(night_app, after_hours, count, booked):
+    """The times a "just taken" answer offers: the first `count` of everything free
+    from `after` on, however far ahead they are (the lookup goes a few days at a time)."""
+    now = utcnow()
+    with night_app.app_context():
+        offer_id = night_app.config["TEST_OFFER_ID"]
+        everything = service.list_slots(offer_id, now.date() - dt.timedelta(days=1),
+                                        now.date() + dt.timedelta(days=60), "chat", now=now)
+        for index in sorted(set(booked)):
+            if index < len(everything):  # some of the demo treaters' times are booked
+                slot = everything[index]
+                db.session.add(Booking(
+                    reference=f"T{index:03d}-TEST", code_hash="-", offer_id=offer_id,
+                    treater_id=slot.treater_id, starts_at=slot.starts_at,
+                    ends_at=slot.ends_at, channel="chat", lang="da"))
+        db.session.flush()
+        after = None if after_hours is None else now + dt.timedelta(hours=after_hours)
+        free = service.list_slots(offer_id, now.date() - dt.timedelta(days=1),
+                                  now.date() + dt.timedelta(days=60), "chat", now=now)
+        expected = [s for s in free if after is None or s.starts_at >= after][:count]
+        assert service.next_slots(offer_id, "chat", after, count, now=now) == expected
         db.session.rollback()
