@@ -48,7 +48,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     livechat.init_app(app)
     booking.init_app(app)
 
-    from portal import demo
+    from portal import demo, retention
 
     app.cli.add_command(demo.demo_cli)
+    app.cli.add_command(retention.retention_cli)
     return app

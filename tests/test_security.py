@@ -19,7 +19,7 @@ PUBLIC_ENDPOINTS = {
 }
 # Values for the variables in the routes' paths, so that each route answers 200.
 SAMPLES = {"slug": "u-turn-koebenhavn", "filename": "site.css", "reference": "AB12-CD34",
-           "token": "0" * 24}
+           "token": "0" * 24, "room": "1"}
 PAGE_SLUGS = {"guidance.page": {"da": "en-indgang", "en": "one-entrance"}}
 # Routes whose sample cannot answer 200 without data of its own (the session app holds no
 # bookings): what they answer instead. Their cache policy is checked all the same.
@@ -32,6 +32,13 @@ NOT_200 = {
     "booking.move": 303,
     "booking.calendar": 404,          # the token does not match
     "booking_api.booking": 400,       # no X-Booking-Code
+    "staff.home": 302,                # staff pages: not signed in, to the sign-in page
+    "treater.day": 302,
+    "treater.schedule": 302,
+    "treater.requests": 302,
+    "treater.session_page": 302,
+    "staff.oidc_reply": 404,          # single sign-on is off unless configured
+    "livechat.events": 403,           # no session page let this browser into the room
 }
 
 

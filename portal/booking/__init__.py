@@ -14,3 +14,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+
+    from portal.booking import session_views, staff_views
+
+    session_views.init_app(app)
+    staff_views.init_app(app)

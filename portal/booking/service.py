@@ -26,6 +26,7 @@ from portal.booking.models import (
     ATTENDED,
     BOOKED,
     CANCELLED,
+    CHANNELS,
     NO_SHOW,
     Booking,
     BookingRequest,
@@ -42,6 +43,7 @@ from portal.booking.slots import (
     parse_slot_id,
     starts_of,
 )
+from portal.catalogue import service as catalogue
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.livechat import service as livechat
@@ -322,3 +324,199 @@ def day_list(treater_id: int, day: dt.date) -> list[Booking]:
     return list(db.session.scalars(select(Booking).where(
         Booking.treater_id == treater_id, Booking.starts_at >= start, Booking.starts_at < end
     ).order_by(Booking.starts_at)))
+
+
+# --- the treater's side: their schedule, their day, their units' requests -------------
+# (The staff pages check who is signed in; these functions take the treater's id and
+# only ever touch that treater's rows.)
+
+SESSION_LENGTHS = (15, 20, 30, 45, 60, 90)
+MAX_EXCEPTION_DAYS = 366
+# The chat of a session opens this long before its start ...
+CHAT_OPENS_BEFORE = dt.timedelta(minutes=10)
+# ... and a session that runs over is still open this long after its end (then the
+# retention closes its room: `rooms_of_ended_sessions`).
+SESSION_GRACE = dt.timedelta(hours=1)
+
+
+class ScheduleRefused(ValueError):
+    """A schedule change that cannot be made. `errors` maps the form's fields to codes:
+    bad_weekday, bad_time, closes_before_opens, bad_length, too_short, no_channel,
+    bad_channel, unknown_offer, overlap, bad_date, ends_before_starts, too_long."""
+
+    def __init__(self, errors: dict[str, str], clash: ScheduleRule | None = None) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+        self.clash = clash  # the rule an overlapping one would clash with
+
+
+def rules_of_treater(treater_id: int) -> list[ScheduleRule]:
+    return list(db.session.scalars(select(ScheduleRule).where(
+        ScheduleRule.treater_id == treater_id
+    ).order_by(ScheduleRule.weekday, ScheduleRule.opens, ScheduleRule.id)))
+
+
+def offers_of_treaters(treater_ids: set[int]) -> set[int]:
+    """The offers these treaters hold sessions for (they have weekly rules for them)."""
+    if not treater_ids:
+        return set()
+    return set(db.session.scalars(select(ScheduleRule.offer_id).where(
+        ScheduleRule.treater_id.in_(treater_ids)).distinct()))
+
+
+def _overlaps(a_from: dt.date, a_until: dt.date | None, b_from: dt.date,
+              b_until: dt.date | None) -> bool:
+    return (a_until is None or a_until >= b_from) and (b_until is None or b_until >= a_from)
+
+
+def add_rule(treater_id: int, offer_id: int, weekday: int, opens: dt.time, closes: dt.time,
+             session_minutes: int, channels: list[str],
+             allowed_offers: set[int], today: dt.date | None = None) -> ScheduleRule:
+    """A new weekly opening of the treater, from today on. Refused (`ScheduleRefused`)
+    when it is not a whole opening, offers a channel the offer does not have, or
+    overlaps another opening of the same treater on that weekday (any offer: one
+    treater holds one session at a time)."""
+    today = today or local_day(utcnow())
+    errors: dict[str, str] = {}
+    offer = catalogue.offer_by_id(offer_id) if offer_id in allowed_offers else None
+    if offer is None:
+        errors["offer"] = "unknown_offer"
+    if weekday not in range(7):
+        errors["weekday"] = "bad_weekday"
+    if closes <= opens:
+        errors["closes"] = "closes_before_opens"
+    if session_minutes not in SESSION_LENGTHS:
+        errors["session_minutes"] = "bad_length"
+    elif closes > opens and (dt.datetime.combine(today, closes)
+                             - dt.datetime.combine(today, opens)) < dt.timedelta(
+            minutes=session_minutes):
+        errors["closes"] = "too_short"
+    if not channels:
+        errors["channels"] = "no_channel"
+    elif offer is not None and not set(channels) <= set(offer.channels):
+        errors["channels"] = "bad_channel"
+    if errors:
+        raise ScheduleRefused(errors)
+    for other in rules_of_treater(treater_id):
+        if (other.weekday == weekday and other.opens < closes and opens < other.closes
+                and _overlaps(other.valid_from, other.valid_until, today, None)):
+            raise ScheduleRefused({"opens": "overlap"}, clash=other)
+    rule = ScheduleRule(offer_id=offer_id, treater_id=treater_id, weekday=weekday,
+                        opens=opens, closes=closes, session_minutes=session_minutes,
+                        channels=[c for c in CHANNELS if c in channels],
+                        valid_from=today, valid_until=None)
+    db.session.add(rule)
+    db.session.commit()
+    return rule
+
+
+def remove_rule(treater_id: int, rule_id: int) -> bool:
+    """Remove one of the treater's weekly openings (times already booked stay booked)."""
+    rule = db.session.get(ScheduleRule, rule_id)
+    if rule is None or rule.treater_id != treater_id:
+        return False
+    db.session.delete(rule)
+    db.session.commit()
+    return True
+
+
+def exceptions_of_treater(treater_id: int, since: dt.datetime | None = None
+                          ) -> list[ScheduleException]:
+    """The treater's absences that have not ended by `since` (default: now)."""
+    since = since or utcnow()
+    return list(db.session.scalars(select(ScheduleException).where(
+        ScheduleException.treater_id == treater_id, ScheduleException.ends_at > since
+    ).order_by(ScheduleException.starts_at)))
+
+
+def add_exception(treater_id: int, starts_at: dt.datetime, ends_at: dt.datetime,
+                  reason: str) -> ScheduleException:
+    """An absence (holiday, sickness, a course): no free times in it from now on.
+    Bookings already made in it are kept (see `bookings_between`)."""
+    if ends_at <= starts_at:
+        raise ScheduleRefused({"ends": "ends_before_starts"})
+    if ends_at - starts_at > dt.timedelta(days=MAX_EXCEPTION_DAYS):
+        raise ScheduleRefused({"ends": "too_long"})
+    exception = ScheduleException(treater_id=treater_id, starts_at=starts_at,
+                                  ends_at=ends_at, reason=(reason or "").strip()[:200])
+    db.session.add(exception)
+    db.session.commit()
+    return exception
+
+
+def remove_exception(treater_id: int, exception_id: int) -> bool:
+    exception = db.session.get(ScheduleException, exception_id)
+    if exception is None or exception.treater_id != treater_id:
+        return False
+    db.session.delete(exception)
+    db.session.commit()
+    return True
+
+
+def bookings_between(treater_id: int, start: dt.datetime, end: dt.datetime) -> list[Booking]:
+    """The treater's bookings (not cancelled) that overlap start..end."""
+    return list(db.session.scalars(select(Booking).where(
+        Booking.treater_id == treater_id, Booking.status != CANCELLED,
+        Booking.starts_at < end, Booking.ends_at > start).order_by(Booking.starts_at)))
+
+
+def booking_of_treater(treater_id: int, reference: str) -> Booking | None:
+    """The booking with this reference if it is the treater's own (else None, as for an
+    unknown reference: a treater cannot find out about another treater's bookings)."""
+    booking = by_reference(reference)
+    return booking if booking is not None and booking.treater_id == treater_id else None
+
+
+def session_state(booking: Booking, now: dt.datetime | None = None) -> str:
+    """cancelled | early (the chat is not open yet) | open | ended."""
+    now = now or utcnow()
+    if booking.status == CANCELLED:
+        return "cancelled"
+    if booking.status in (ATTENDED, NO_SHOW) or now > booking.ends_at + SESSION_GRACE:
+        return "ended"
+    if now < booking.starts_at - CHAT_OPENS_BEFORE:
+        return "early"
+    return "open"
+
+
+def rooms_of_ended_sessions(now: dt.datetime | None = None) -> list[int]:
+    """The chat rooms of sessions that are over (their end plus `SESSION_GRACE` has
+    passed) or cancelled: their rooms are closed, their messages deleted later."""
+    now = now or utcnow()
+    return list(db.session.scalars(select(Booking.room_id).where(
+        Booking.room_id.is_not(None),
+        (Booking.ends_at < now - SESSION_GRACE) | (Booking.status == CANCELLED))))
+
+
+def requests_for_offers(offer_ids: set[int], include_handled: bool = False
+                        ) -> list[BookingRequest]:
+    """Requests for a time for these offers: new ones first, oldest first."""
+    if not offer_ids:
+        return []
+    query = select(BookingRequest).where(BookingRequest.offer_id.in_(offer_ids))
+    if not include_handled:
+        query = query.where(BookingRequest.status == "new")
+    return list(db.session.scalars(query.order_by(
+        BookingRequest.status.desc(), BookingRequest.created_at, BookingRequest.id)))
+
+
+def request_by_reference(reference: str) -> BookingRequest | None:
+    reference = codes.normalise(reference)
+    return db.session.scalar(select(BookingRequest).where(BookingRequest.reference == reference))
+
+
+def mark_request_handled(request: BookingRequest, now: dt.datetime | None = None) -> None:
+    """The treatment centre has offered the citizen a time (or tried to)."""
+    if request.status != "handled":
+        request.status = "handled"
+        request.handled_at = now or utcnow()
+        db.session.commit()
+
+
+def video_url(booking: Booking) -> str | None:
+    """The meeting link of a video session: `VIDEO_BASE_URL` and the reference (None
+    when no base URL is configured: the treatment centre sends the link)."""
+    base = current_app.config.get("VIDEO_BASE_URL") or ""
+    if booking.channel != "video" or not base:
+        return None
+    return base.rstrip("/") + "/" + booking.reference

@@ -6,4 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.livechat import models  # noqa: F401  (the tables)
+    from portal.livechat import (
+        models,  # noqa: F401  (the tables)
+        views,
+    )
+
+    views.init_app(app)

@@ -8,11 +8,14 @@ password is refused, and the answer never says whether an account exists.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, render_template, url_for
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -138,3 +141,69 @@ def units_of_members(member_ids: set[int]) -> list[Unit]:
     return list(db.session.scalars(
         select(Unit).join(Unit.members).where(StaffMember.id.in_(member_ids))
         .distinct().order_by(Unit.name)))
+
+
+# --- Who may open a staff page (used by every area's staff pages) ----------------------
+
+
+def current_member() -> StaffMember | None:
+    """The signed-in member of this request (Flask-Login checked the session version)."""
+    from flask_login import current_user
+
+    return current_user if getattr(current_user, "is_authenticated", False) else None
+
+
+def staff_required(role: str | None = None) -> Callable:
+    """A staff page: a visitor who is not signed in is sent to the sign-in page; a
+    signed-in member without `role` (a caseworker on a treater's page) gets 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            from flask_login import current_user
+
+            if not getattr(current_user, "is_authenticated", False):
+                return current_app.login_manager.unauthorized()
+            if role is not None and not current_user.has_role(role):
+                return render_template("staff/forbidden.html", role=role), 403
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def unit_ids(member: StaffMember) -> set[int]:
+    return {unit.id for unit in member.units}
+
+
+def colleague_ids(member: StaffMember) -> set[int]:
+    """The members of the member's units (the member included)."""
+    return {m.id for unit in member.units for m in unit.members} | {member.id}
+
+
+# --- The staff pages each area offers (the staff menu and where a sign-in lands) -------
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    endpoint: str  # registered in both languages (takes `lang`)
+    label: Any  # a lazy gettext string
+    role: str
+
+
+def register_page(app: Any, endpoint: str, label: Any, role: str) -> None:
+    """An area offers a staff page to members with `role` (called from its init_app)."""
+    app.extensions.setdefault("staff_pages", []).append(StaffPage(endpoint, label, role))
+
+
+def pages_for(member: StaffMember | None) -> list[StaffPage]:
+    if member is None:
+        return []
+    return [p for p in current_app.extensions.get("staff_pages", []) if member.has_role(p.role)]
+
+
+def start_page(member: StaffMember, lang: str) -> str:
+    """Where a member lands after signing in: their first page (a treater's day)."""
+    pages = pages_for(member)
+    return url_for(pages[0].endpoint if pages else "staff.home", lang=lang)
