@@ -13,11 +13,13 @@ asks, in this order and only what it does not know yet:
    number to call for a phone session.
 
 Never a name, never a CPR number. `validate_booking_form` reads each answer (buttons or
-free text) and keeps the form's state in `booking_state` (the offers to choose from, the
-times shown, the filters, how many answers it did not understand: after two it explains
-more). Messages whose intent is an interruption (`crisis`, `bot_challenge`, ...) or a
-no (`deny`, `stop`) are not taken as answers: the form rejects them, so the rules answer
-them (crisis first, then the form asks again; a no stops the form, nothing is booked).
+free text, whatever its intent: the NLU is not trained on every way to write a time)
+and keeps the form's state in `booking_state` (the offers to choose from, the times
+shown, the filters, how many answers it did not understand: after two it explains more).
+Messages whose intent is an interruption (`crisis`, `bot_challenge`, ...) or a no
+(`deny`: "nej tak", "stop", "annuller") are not taken as answers: the form rejects them,
+so the rules answer them (crisis first, then the form asks again; a no stops the form,
+nothing is booked) — except a no that names another time ("ikke i dag, i morgen aften").
 
 `action_book_session` books through the API once the form is done and says the
 reference, the code (in its own message: it cannot be shown again), the session link and
@@ -70,8 +72,12 @@ MISSES_BEFORE_HELP = 2
 MAX_ALIAS = 60  # as the portal's booking input
 # Not answers to the form's question: the rules answer these (and a no stops the form).
 INTERRUPTIONS = frozenset({"crisis", "bot_challenge", "bot_capabilities", "request_human",
-                           "deny", "stop", "manage_booking"})
+                           "deny", "manage_booking"})
 SKIP_INTENT = "skip"
+# Skipping in words, whatever the intent (folded; at a word's start).
+SKIP_WORDS = ("spring over", "spring det over", "spring den over", "skip", "ingen paminde",
+              "uden paminde", "uden navn", "intet navn", "ingen mail", "ingen e-mail",
+              "anonym", "no reminder", "no name", "no email", "without a")
 
 _SLOT_ID = re.compile(r"^\d{1,9}-\d{12}$")
 _EMAIL = re.compile(r"[^@\s,;:<>()]+@[^@\s.,;:<>()]+(?:\.[^@\s.,;:<>()]+)+")
@@ -274,9 +280,12 @@ class BookingFlow:
         if self.tracker.active_loop_name != FORM:
             self.start()
         else:
-            if intent in INTERRUPTIONS:
-                return []  # not an answer: the form is rejected and the rules answer
             requested = self.tracker.get_slot(REQUESTED)
+            text = (message.get("text") or "").strip()
+            names_a_time = (requested == SLOT and intent == "deny"
+                            and not times.read_wish(text).empty)
+            if intent in INTERRUPTIONS and not names_a_time:
+                return []  # not an answer: the form is rejected and the rules answer
             reader = {OFFER: self.read_offer, CHANNEL: self.read_channel,
                       SLOT: self.read_slot, ALIAS: self.read_alias,
                       CONTACT: self.read_contact}.get(requested)
@@ -286,8 +295,10 @@ class BookingFlow:
             if requested in (ALIAS, CONTACT) and earlier and _SLOT_ID.match(earlier):
                 self.set(SLOT, earlier)  # a time button pressed again: that time instead
                 return self.events()
-            value = self.entity(requested) or (message.get("text") or "").strip()
-            if intent == SKIP_INTENT and not self.entity(requested):
+            value = self.entity(requested) or text
+            skips_in_words = (requested == ALIAS or (requested == CONTACT and read_contact(
+                text) == (None, None))) and _has_word(_words(text), SKIP_WORDS)
+            if not self.entity(requested) and (intent == SKIP_INTENT or skips_in_words):
                 value = SKIP_INTENT
             if reader(value):
                 self.state.misses = 0

@@ -316,7 +316,8 @@ def test_stopping_midway_books_nothing(client: PortalClient, portal_url: str) ->
     assert chosen in [s["id"] for s in free(portal_url, ALCOHOL, "chat")]
 
 
-def test_crisis_and_questions_are_not_taken_as_answers(client: PortalClient) -> None:
+def test_crisis_and_questions_are_not_taken_as_answers(client: PortalClient,
+                                                       portal_url: str) -> None:
     talk = Conversation(client, "da")
     talk.say("jeg vil gerne booke en chat med en alkoholbehandler", "book_session")
     for text, intent in [("jeg vil ikke leve mere", "crisis"),
@@ -325,6 +326,17 @@ def test_crisis_and_questions_are_not_taken_as_answers(client: PortalClient) -> 
         talk.say(text, intent)
         assert talk.rejected, intent
     assert talk.slots.get("booking_slot") is None and talk.slots.get("booking_alias") is None
+    # A no that names another time is an answer, not a stop.
+    other = talk.say("ikke i dag, hellere i morgen aften", "deny")
+    assert not talk.rejected and talk.requested == "booking_slot"
+    tomorrow = times.today() + dt.timedelta(days=1)
+    starts = {s["id"]: times.local(dt.datetime.fromisoformat(s["starts_at"]))
+              for s in free(portal_url, ALCOHOL, "chat")}
+    shown = [starts[slot_id(b)] for b in time_buttons(other)]
+    if any(m.date() == tomorrow and m.hour >= 17 for m in starts.values()):
+        assert shown and all(m.date() == tomorrow and m.hour >= 17 for m in shown)
+    else:
+        assert "ingen ledige tider, som passer" in texts_of(other)
 
 
 def test_repeated_answers_it_cannot_use_get_an_explanation(client: PortalClient) -> None:
@@ -347,6 +359,11 @@ def test_no_cpr_number_as_alias(client: PortalClient) -> None:
     talk.press(time_buttons(asked)[0])
     refused = talk.say("010203-1234")
     assert "CPR" in texts_of(refused) and talk.slots.get("booking_alias") is None
+    # Skipping in words, whatever the NLU made of them; an address is not a skip.
+    talk.say("uden navn tak", "deny_or_anything")
+    assert talk.slots["booking_alias"] == "" and talk.requested == "booking_contact"
+    talk.say("sam@anonym.dk", "greet")
+    assert "sam@anonym.dk" in texts_of(talk.booked_messages)
 
 
 def test_portal_down_says_so_and_books_nothing(down_client: PortalClient,
