@@ -23,7 +23,7 @@ BOT_DATA   := $(BOT)/$(BOT_CONFIG) $(BOT_LOOKUP) \
               $(wildcard $(BOT)/components/*.py) $(BOT)/textfold.py
 
 .PHONY: run test setup venv assets translations db content demo serve serve-prod \
-        browser lint bench bench-chat bench-tools extract-messages clean bot-venv bot-train bot-test \
+        browser lint bench bench-chat bench-booking bench-tools extract-messages clean bot-venv bot-train bot-test \
         bot-nlu-report
 
 # A development token for the action server's calls to the portal API: created once,
@@ -158,6 +158,11 @@ bench: setup bench-tools
 # The assistant: turn latency and throughput through the portal, memory, training time.
 bench-chat: setup bench-tools
 	$(BIN)/python -m bench.chat
+
+# Booking on PostgreSQL (BENCH_DATABASE_URL, default: the database indgang_bench on this
+# machine, created when missing and WIPED) and the live sessions: see bench/booking.py.
+bench-booking: setup bench-tools
+	$(BIN)/python -m bench.booking
 
 clean:
 	rm -rf $(VENV) node_modules instance
