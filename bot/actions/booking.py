@@ -118,11 +118,12 @@ class Choice:
     booking_path: str | None = None
     access: str = "open"
     summary: str = ""
+    situations: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, offer: Offer) -> Choice:
         return cls(offer.slug, offer.title, offer.municipality_name, offer.path,
-                   offer.booking_path, offer.access, offer.summary)
+                   offer.booking_path, offer.access, offer.summary, list(offer.situations))
 
     @property
     def web_path(self) -> str | None:
@@ -251,7 +252,7 @@ class BookingFlow:
         self.lang = lang_of(tracker)
         self.state = State.load(tracker.get_slot(STATE))
         self.changes: dict[str, Any] = {}
-        self.fetched: list[FreeSlot] | None = None  # this run's free times (all channels)
+        self.fetched: list[FreeSlot] | None = None  # this run's free times, once asked
 
     # -- slots ---------------------------------------------------------------------------
 
@@ -409,16 +410,13 @@ class BookingFlow:
             if wish.choice is not None and wish.choice < len(choices):
                 found = [choices[wish.choice]]
             elif topic:
-                found = [c for c in choices if self.offer_has_topic(c, topic)]
+                found = [c for c in choices if topic in c.situations]
             else:
                 found = [c for c in choices if folded and folded in _words(c.title)]
         if len(found) != 1:
             return self.miss("text_booking_offer_not_understood", "text_booking_offer_help")
         self.choose(found[0])
         return True
-
-    def offer_has_topic(self, choice: Choice, topic: str) -> bool:
-        return _has_word(_words(choice.title + " " + choice.summary), TOPIC_WORDS[topic])
 
     def read_channel(self, value: str) -> bool:
         found = [c for c in channels_in(value) if c in self.state.channels]
@@ -529,13 +527,13 @@ class BookingFlow:
     # -- the next question's times ---------------------------------------------------
 
     def all_times(self) -> list[FreeSlot]:
-        """The free times of the chosen offer and channel (asked once per run)."""
-        if self.fetched is not None:
-            return [s for s in self.fetched if s.channel == self.get(CHANNEL)]
-        first = times.today()
-        return self.client.free_slots(str(self.get(OFFER)), first,
-                                      first + dt.timedelta(days=HORIZON_DAYS - 1),
-                                      str(self.get(CHANNEL)))
+        """The free times of the chosen offer and channel (asked at most once per run)."""
+        if self.fetched is None:
+            first = times.today()
+            self.fetched = self.client.free_slots(
+                str(self.get(OFFER)), first, first + dt.timedelta(days=HORIZON_DAYS - 1),
+                str(self.get(CHANNEL)))
+        return [s for s in self.fetched if s.channel == self.get(CHANNEL)]
 
     def prepare(self) -> None:
         """When the next question is the time: the free times to show, by the filters."""
