@@ -111,6 +111,10 @@ def read_wish(text: str, now: dt.datetime | None = None) -> Wish:
         if core in words:
             return Wish(choice=index)
     base = today(now)
+    # "ikke i dag" / "not on Monday": that day is not the wish.
+    days = "|".join(re.escape(w) for w in (*_TODAY_WORDS, *_TOMORROW_WORDS,
+                                            *(w for ws in _WEEKDAYS.values() for w in ws)))
+    folded = re.sub(rf"(?<!\w)(?:ikke|not)(?: (?:pa|on))? (?:{days})\w*", " ", folded)
     day = None
     if _has(folded, _TOMORROW_WORDS):
         day = base + dt.timedelta(days=1)

@@ -426,6 +426,9 @@ def test_times_are_written_as_people_read_them_across_daylight_saving() -> None:
     ("den første", {"choice": 0}),
     ("the second one", {"choice": 1}),
     ("efter arbejde", {"period": "evening"}),
+    ("ikke i dag, hellere på torsdag om aftenen", {"day": dt.date(2026, 12, 3),
+                                                   "period": "evening"}),
+    ("not today, tomorrow evening", {"day": dt.date(2026, 12, 1), "period": "evening"}),
     ("hej", {}),
 ])
 def test_written_wishes_for_a_time(text: str, expected: dict[str, Any]) -> None:
