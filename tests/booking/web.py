@@ -35,6 +35,18 @@ def csrf_token(html: str) -> str:
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
 
+def code_on(html: str) -> str:
+    """The code as the confirmation shows it (its groups in spans), e.g. ABCD-EFGH-JKMN-PQRS."""
+    shown = re.search(r'<p class="booking-code"[^>]*>(.*?)</p>', html, re.S).group(1)
+    shown = re.sub(r'<span class="sr-only">.*?</span>', "", shown)
+    return re.sub(r"<[^>]+>", "", shown).strip()
+
+
+def shows_code(html: str, code: str) -> bool:
+    """Whether the page shows the code, however its parts are marked up."""
+    return code in re.sub(r"<[^>]+>", "", html)
+
+
 def slot_ids(html: str) -> list[str]:
     """The free times a page links to (`slot=<id>`), in page order."""
     return list(dict.fromkeys(re.findall(r"slot=(\d+-\d{12})", html)))
