@@ -89,6 +89,16 @@ class Config:
         self.REMINDER_MINUTES_BEFORE = int(os.environ.get("REMINDER_MINUTES_BEFORE", "120"))
         self.SESSION_MESSAGE_RETENTION_DAYS = int(
             os.environ.get("SESSION_MESSAGE_RETENTION_DAYS", "7"))
+        # The live chat of a session (portal/livechat; README, "Live sessions"): how often
+        # each process looks for new messages, how long a stream lasts before the browser
+        # reconnects, the keep-alive interval, and messages per conversation and side.
+        self.LIVECHAT_POLL_SECONDS = float(os.environ.get("LIVECHAT_POLL_SECONDS", "0.2"))
+        self.LIVECHAT_STREAM_SECONDS = float(os.environ.get("LIVECHAT_STREAM_SECONDS", "300"))
+        self.LIVECHAT_HEARTBEAT_SECONDS = float(
+            os.environ.get("LIVECHAT_HEARTBEAT_SECONDS", "15"))
+        self.LIVECHAT_RATE_LIMIT = os.environ.get("LIVECHAT_RATE_LIMIT", "30/minute;600/hour")
+        # Staff sessions end this many hours after the sign-in, whatever the browser does.
+        self.STAFF_SESSION_HOURS = float(os.environ.get("STAFF_SESSION_HOURS", "10"))
         # Video sessions: the meeting link is this base URL and the booking's reference.
         self.VIDEO_BASE_URL = os.environ.get("VIDEO_BASE_URL", "")
         # Sending (see portal/outbox/senders.py).

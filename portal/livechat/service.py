@@ -85,14 +85,18 @@ def purge(retention_days: int, now: dt.datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def latest_ids(room_ids: set[int]) -> dict[int, int]:
-    """The id of each room's newest message (rooms without messages are left out): one
-    indexed query for all the rooms a live process is watching."""
+def room_states(room_ids: set[int]) -> dict[int, tuple[int, bool]]:
+    """For each room: the id of its newest message (0: none yet) and whether it is
+    closed. One indexed query for all the rooms a live process is watching."""
     if not room_ids:
         return {}
-    rows = db.session.execute(select(RoomMessage.room_id, func.max(RoomMessage.id)).where(
-        RoomMessage.room_id.in_(room_ids)).group_by(RoomMessage.room_id))
-    return {room_id: last for room_id, last in rows}
+    newest = (select(RoomMessage.room_id, func.max(RoomMessage.id).label("last"))
+              .where(RoomMessage.room_id.in_(room_ids)).group_by(RoomMessage.room_id)
+              .subquery())
+    rows = db.session.execute(
+        select(Room.id, newest.c.last, Room.closed_at.is_not(None))
+        .outerjoin(newest, newest.c.room_id == Room.id).where(Room.id.in_(room_ids)))
+    return {room_id: (last or 0, bool(closed)) for room_id, last, closed in rows}
 
 
 def close_rooms(room_ids: list[int], now: dt.datetime | None = None) -> int:
@@ -200,7 +204,7 @@ def _send_limiter():
     if limiter is None:
         limiter = current_app.extensions.setdefault("livechat_send_limiter", RateLimiter(
             current_app.config["RATELIMIT_STORAGE_URI"],
-            {"live-send": current_app.config.get("LIVECHAT_RATE_LIMIT", "30/minute;600/hour")}))
+            {"live-send": current_app.config["LIVECHAT_RATE_LIMIT"]}))
     return limiter
 
 

@@ -2,11 +2,12 @@
 
 Each open session page holds one server-sent-events stream (`views.events`). A stream
 does not query the database in a loop: it sleeps on the process's `Hub` until its
-room has a message newer than the last one it sent. The hub is one background thread
-per process that asks the database, every `LIVECHAT_POLL_SECONDS` (0.2 s), for the
-newest message id of every room a stream of this process is watching — one indexed
-query for all of them, whatever their number — and wakes the streams of the rooms that
-changed. A message posted in the same process wakes them at once (`notify`).
+room has a message newer than the last one it sent, or has been closed. The hub is one
+background thread per process that asks the database, every `LIVECHAT_POLL_SECONDS`
+(0.2 s), for the newest message id and the state of every room a stream of this
+process is watching — one indexed query for all of them, whatever their number — and
+wakes the streams of the rooms that changed. A message posted in the same process
+wakes them at once (`notify`).
 
 So a stream costs a sleeping thread, not a CPU: in production the streams are served
 by their own gunicorn with threaded workers (`gunicorn_live.conf.py`), never by the
@@ -41,18 +42,19 @@ class Hub:
         self._cond = threading.Condition()
         self._watchers: Counter[int] = Counter()
         self._latest: dict[int, int] = {}
+        self._closed: set[int] = set()
         self._thread: threading.Thread | None = None
 
     def wait(self, room_id: int, after_id: int, timeout: float) -> bool:
-        """Sleep until the room has a message after `after_id` (True) or `timeout`
-        seconds have passed (False)."""
+        """Sleep until the room has a message after `after_id` or is closed (True), or
+        `timeout` seconds have passed (False)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             self._watchers[room_id] += 1
             self._start()
             self._cond.notify_all()  # an idle poller starts polling this room
             try:
-                while self._latest.get(room_id, 0) <= after_id:
+                while self._latest.get(room_id, 0) <= after_id and room_id not in self._closed:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         return False
@@ -63,6 +65,7 @@ class Hub:
                 if self._watchers[room_id] <= 0:
                     del self._watchers[room_id]
                     self._latest.pop(room_id, None)
+                    self._closed.discard(room_id)
 
     def notify(self, room_id: int, message_id: int) -> None:
         """A message was posted in this process: wake its room's streams now."""
@@ -89,17 +92,22 @@ class Hub:
                         self._cond.wait()
                     rooms = set(self._watchers)
                 try:
-                    latest = service.latest_ids(rooms)
+                    states = service.room_states(rooms)
                 except Exception:  # the database is away: the streams wait, then retry
                     log.exception("live chat: could not look for new messages")
-                    latest = {}
+                    states = {}
                 finally:
                     db.session.remove()  # end the read: the next poll sees new rows
                 with self._cond:
                     changed = False
-                    for room_id, last in latest.items():
-                        if room_id in self._watchers and last > self._latest.get(room_id, 0):
+                    for room_id, (last, closed) in states.items():
+                        if room_id not in self._watchers:
+                            continue
+                        if last > self._latest.get(room_id, 0):
                             self._latest[room_id] = last
+                            changed = True
+                        if closed and room_id not in self._closed:
+                            self._closed.add(room_id)
                             changed = True
                     if changed:
                         self._cond.notify_all()
@@ -114,6 +122,6 @@ def hub() -> Hub:
         with _lock:
             found = app.extensions.get("livechat_hub")
             if found is None:
-                found = Hub(app, app.config.get("LIVECHAT_POLL_SECONDS", POLL_SECONDS))
+                found = Hub(app, app.config["LIVECHAT_POLL_SECONDS"])
                 app.extensions["livechat_hub"] = found
     return found

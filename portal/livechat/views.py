@@ -38,8 +38,9 @@ from portal.staff import service as staff
 
 bp = Blueprint("livechat", __name__)
 
-STREAM_SECONDS = 300  # then the browser reconnects (EventSource), and access is checked anew
-HEARTBEAT_SECONDS = 15  # a comment line, so proxies keep the connection and dead ones end
+# A stream ends after LIVECHAT_STREAM_SECONDS (the browser reconnects by itself, and
+# access is checked anew) and sends a comment line every LIVECHAT_HEARTBEAT_SECONDS (so
+# proxies keep the connection, and a browser that has gone is noticed).
 RETRY_MS = 1000
 
 
@@ -103,8 +104,7 @@ def events(room: str):
     lang = _lang(request.args.get("lang"))
     after = max(_after(request.args.get("after")), _after(request.headers.get("Last-Event-ID")))
     config = current_app.config
-    seconds = config.get("LIVECHAT_STREAM_SECONDS", STREAM_SECONDS)
-    heartbeat = config.get("LIVECHAT_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
+    seconds, heartbeat = config["LIVECHAT_STREAM_SECONDS"], config["LIVECHAT_HEARTBEAT_SECONDS"]
     hub = transport.hub()
 
     def stream() -> Iterator[str]:

@@ -30,7 +30,7 @@ from flask_login import login_user, logout_user
 
 from portal.core.i18n import route
 from portal.core.ratelimit import RateLimiter
-from portal.staff import oidc, service
+from portal.staff import oidc, service, uses_session
 from portal.staff.models import StaffMember
 
 bp = Blueprint("staff", __name__)
@@ -55,11 +55,12 @@ def unauthorized():
 
 @bp.before_app_request
 def end_old_staff_sessions() -> None:
-    """A staff session lasts at most `STAFF_SESSION_HOURS` (default 10) from its sign-in,
-    whatever the browser does: a copied cookie stops working by itself."""
-    if "_user_id" not in session:
+    """A staff session lasts at most `STAFF_SESSION_HOURS` (10) from its sign-in,
+    whatever the browser does: a copied cookie stops working by itself. (Static files
+    and the API never look at the session: see `staff.uses_session`.)"""
+    if not uses_session() or "_user_id" not in session:
         return
-    hours = current_app.config.get("STAFF_SESSION_HOURS", 10)
+    hours = current_app.config["STAFF_SESSION_HOURS"]
     since = session.get(SIGNED_IN_AT)
     if not isinstance(since, int | float) or time.time() - since > hours * 3600:
         logout_user()

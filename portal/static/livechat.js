@@ -29,6 +29,7 @@
   var config = JSON.parse(configBlock.textContent);
   var role = root.getAttribute("data-role");
   var log = root.querySelector("[data-live-log]");
+  var list = root.querySelector("[data-live-list]");
   var status = root.querySelector("[data-live-status]");
   var form = root.querySelector("[data-live-form]");
   var group = form.querySelector("[data-live-group]");
@@ -41,7 +42,7 @@
   var source = null;
   var troubleTimer = null;
 
-  Array.prototype.forEach.call(log.querySelectorAll("[data-id]"), function (item) {
+  Array.prototype.forEach.call(list.querySelectorAll("[data-id]"), function (item) {
     seen[item.getAttribute("data-id")] = true;
   });
   form.querySelector("[data-live-refresh]").hidden = true; // messages come by themselves
@@ -118,7 +119,7 @@
     body.textContent = message.body;
     item.appendChild(meta);
     item.appendChild(body);
-    log.appendChild(item);
+    list.appendChild(item);
     if (nearEnd || mine) {
       scrollToEnd();
     }

@@ -88,7 +88,7 @@ def test_the_session_page_asks_for_the_code_and_opens_with_it(live_app):
     assert right.status_code == 303 and right.headers["Location"] == f"/en/session/{reference}"
     page = citizen.get(f"/en/session/{reference}").get_data(as_text=True)
     assert "data-live-room" in page and 'role="log"' in page and 'aria-live="polite"' in page
-    assert '<label class="form-label" for="live-input">Your message</label>' in page
+    assert '<label class="form-label" for="live-input">Message to your treater</label>' in page
     assert code not in page  # the code is never shown again
 
 
@@ -257,7 +257,7 @@ def test_what_is_refused_is_said_in_the_users_language(session_now):
 def test_too_many_messages_too_fast(session_now, live_app):
     _treater, citizen, reference, room = session_now
     page = f"/en/session/{reference}"
-    limit = int(live_app.config.get("LIVECHAT_RATE_LIMIT", "30/minute").split("/")[0])
+    limit = int(live_app.config["LIVECHAT_RATE_LIMIT"].split("/")[0])
     for i in range(limit):
         assert send_json(citizen, room, f"besked {i}", page=page).status_code == 201
     slow_down = send_json(citizen, room, "en til", page=page)

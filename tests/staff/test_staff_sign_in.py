@@ -324,3 +324,18 @@ def test_member_by_login_id_refuses_malformed_and_old_ids(staff_app):
         assert staff.member_by_login_id(f"{member_id}:1").id == member_id
         for bad in ["", "x", f"{member_id}", f"{member_id}:2", f"{member_id}:x", ":1"]:
             assert staff.member_by_login_id(bad) is None
+
+
+def test_static_files_and_the_api_never_vary_by_the_sign_in(staff_app):
+    """Signing in must not make a browser fetch the static files again, nor shared
+    caches keep the public API once per cookie; no page sets a remember-me cookie."""
+    citizen, (treater, _id) = browser(staff_app), treater_client(staff_app)
+    for client in (citizen, treater):
+        client.get("/")
+        for url in ["/static/site.css", "/api/v1/situations"]:
+            response = client.get(url)
+            assert "Cookie" not in response.headers.get("Vary", ""), url
+            assert "Set-Cookie" not in response.headers, url
+        for url in ["/", "/personale/log-ind", "/personale/dag"]:
+            cookies = " ".join(client.get(url).headers.getlist("Set-Cookie"))
+            assert "remember_token" not in cookies, url
