@@ -66,17 +66,22 @@ def parse_time(value: str | None) -> dt.time | None:
     return dt.time(int(match.group(1)), int(match.group(2))) if match else None
 
 
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # what a schedule needs
+
+
 def parse_date(value: str | None) -> dt.date | None:
-    """An ISO date (what date fields send) or a Danish one ("24.12.2026")."""
+    """An ISO date (what date fields send) or a Danish one ("24.12.2026"), in 2000-2100."""
     value = (value or "").strip()
     try:
         if match := _ISO_DATE.fullmatch(value):
-            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := _DANISH_DATE.fullmatch(value):
-            return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        elif match := _DANISH_DATE.fullmatch(value):
+            day = dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    return day if FIRST_DATE <= day <= LAST_DATE else None
 
 
 def _number(value: str) -> bool:
@@ -86,9 +91,7 @@ def _number(value: str) -> bool:
 
 
 def _local_path(url: str | None, fallback: str) -> str:
-    if url and url.startswith("/") and not url.startswith(("//", "/\\")):
-        return url
-    return fallback
+    return staff.local_path(url) or fallback
 
 
 # --- the day ---------------------------------------------------------------------------
@@ -102,7 +105,7 @@ def day(lang: str):
     chosen = today
     if request.args.get("date"):
         chosen = parse_date(request.args["date"])
-        if chosen is None or not dt.date(2000, 1, 1) <= chosen <= dt.date(2100, 1, 1):
+        if chosen is None:
             error = _("Write the date as day.month.year, for example 24.12.2026.")
             chosen = today
     bookings = service.day_list(_me().id, chosen)

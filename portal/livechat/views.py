@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -160,9 +159,7 @@ def _refusal_message(code: str) -> str:
 
 def _back(value: str | None) -> str | None:
     """The session page the form came from (this site's paths only)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
-        return None
-    return None if urlsplit(value).netloc else value
+    return staff.local_path(value)
 
 
 @bp.post("/live/rooms/<room>/messages")

@@ -8,6 +8,7 @@ password is refused, and the answer never says whether an account exists.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -207,3 +208,15 @@ def start_page(member: StaffMember, lang: str) -> str:
     """Where a member lands after signing in: their first page (a treater's day)."""
     pages = pages_for(member)
     return url_for(pages[0].endpoint if pages else "staff.home", lang=lang)
+
+
+_SAFE_PATH = re.compile(r"/(?![/\\])[^\s\\]*")
+
+
+def local_path(url: str | None) -> str | None:
+    """`url` if it is a path of this site ("/personale/dag?date=..."), else None: a
+    `next` field must never send anyone to another site ("//evil.example", "/\\evil",
+    or with a tab or newline that browsers drop)."""
+    if not url or len(url) > 2000 or not _SAFE_PATH.fullmatch(url):
+        return None
+    return url

@@ -11,7 +11,6 @@ exists or is locked: one message for every refusal.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -50,7 +49,7 @@ def init_app(app) -> None:
 def unauthorized():
     """Flask-Login's answer to a visitor who is not signed in: the sign-in page, then back."""
     return redirect(url_for("staff.sign_in", lang=g.get("lang", "da"),
-                            next=_local(request.full_path.rstrip("?"))))
+                            next=service.local_path(request.full_path.rstrip("?"))))
 
 
 @bp.before_app_request
@@ -67,19 +66,9 @@ def end_old_staff_sessions() -> None:
         session.clear()
 
 
-def _local(url: str | None) -> str | None:
-    """Only this site's paths, so `next` cannot send anyone elsewhere."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith(("//", "/\\")):
-        return None
-    return url
-
-
 def _start_session(member: StaffMember, lang: str, target: str | None):
     """Sign the member in on a new session and go where they were heading."""
-    target = _local(target)
+    target = service.local_path(target)
     session.clear()  # nothing from before the sign-in survives it
     g.pop("csrf_token", None)  # the next page gets a new CSRF token
     login_user(member)
@@ -119,7 +108,7 @@ def sign_in(lang: str):
             status = 400
     return render_template(
         "staff/sign_in.html", email=email, error=error, oidc_enabled=oidc.enabled(),
-        next=_local(request.values.get("next")) or "",
+        next=service.local_path(request.values.get("next")) or "",
     ), status, headers
 
 
@@ -128,7 +117,7 @@ def sign_in(lang: str):
 def oidc_start(lang: str):
     if not oidc.enabled():
         abort(404)
-    session["staff_oidc_next"] = _local(request.form.get("next")) or ""
+    session["staff_oidc_next"] = service.local_path(request.form.get("next")) or ""
     return oidc.start(url_for("staff.oidc_reply", lang=lang, _external=True))
 
 

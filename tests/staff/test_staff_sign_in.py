@@ -216,7 +216,8 @@ def test_session_cookie_settings(staff_app):
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
-                                    "/\\evil.example"])
+                                    "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+                                    "javascript:alert(1)"])
 def test_next_never_leads_off_the_site(staff_app, target):
     _id, email = new_member(staff_app)
     response = sign_in(browser(staff_app), email, next=target)

@@ -223,6 +223,10 @@ def test_an_absence_keeps_the_bookings_in_it_and_says_so(staff_app):
      "Write the time as hours and minutes, for example 17:00."),
     ({"from_date": "2026-12-01", "to_date": "2028-12-01"},
      "An absence can be at most a year. Add a new one after it."),
+    ({"from_date": "0001-01-01", "to_date": "0001-01-02"},
+     "Write the date as day.month.year, for example 24.12.2026."),
+    ({"from_date": "9999-12-31", "to_date": "9999-12-31"},
+     "Write the date as day.month.year, for example 24.12.2026."),
 ])
 def test_bad_absences_get_a_message_and_keep_what_was_typed(staff_app, fields, message):
     client, me = treater_client(staff_app)
