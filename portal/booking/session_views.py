@@ -9,7 +9,7 @@ start), the video meeting's link, or the phone arrangement — and when.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.booking import access, codes, links, service
@@ -78,6 +78,7 @@ def _session(lang: str, booking: Booking):
         opens=format_moment(opens_at, lang, time_only=True), opens_at=opens_at,
         minutes_before=int(service.CHAT_OPENS_BEFORE.total_seconds() // 60),
         video_url=service.video_url(booking), manage_url=links.MANAGE[lang],
+        retention_days=current_app.config["SESSION_MESSAGE_RETENTION_DAYS"],
     )
 
 
