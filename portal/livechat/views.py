@@ -107,15 +107,19 @@ def events(room: str):
     hub = transport.hub()
 
     def stream() -> Iterator[str]:
-        last = after
+        last, closed, changed = after, False, True
         ends = time.monotonic() + seconds
         yield f"retry: {RETRY_MS}\n\n"
         while True:
-            messages = service.messages_after(room_id, last)
-            room = service.get_room(room_id)
-            over = room is None or room.closed_at is not None or not access.writable
+            payload = []
+            if changed:  # the hub saw a new message or the room closing (or: the start)
+                payload = [(m.id, message_json(m, lang))
+                           for m in service.messages_after(room_id, last)]
+                room = service.get_room(room_id)
+                closed = room is None or room.closed_at is not None
+            # Access, at every wake-up (a keep-alive too): a treater's sign-in may have
+            # ended ("sign out everywhere"); the session's time may be over.
             allowed = _still_allowed(room_id, login_id) is not None
-            payload = [(m.id, message_json(m, lang)) for m in messages]
             db.session.remove()  # no transaction or connection is held while waiting
             if not allowed:
                 yield _event("forbidden", {})
@@ -123,13 +127,14 @@ def events(room: str):
             for message_id, data in payload:
                 last = message_id
                 yield _event("message", data, message_id)
-            if over:
+            if closed or not access.writable:
                 yield _event("closed", {})
                 return
             left = ends - time.monotonic()
             if left <= 0:
                 return
-            if not hub.wait(room_id, last, min(heartbeat, left)):
+            changed = hub.wait(room_id, last, min(heartbeat, left))
+            if not changed:
                 yield ": keep-alive\n\n"
 
     response = Response(stream_with_context(stream()), mimetype="text/event-stream")

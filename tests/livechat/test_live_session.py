@@ -300,6 +300,27 @@ def test_signing_out_everywhere_ends_the_treaters_access(session_now, live_app):
     assert send_json(treater, room, "hi", page="/en/").status_code == 403
 
 
+def test_signing_out_everywhere_ends_an_open_stream(session_now, live_app):
+    """The stream checks the treater's sign-in again each time it wakes (a keep-alive
+    too): another browser's "sign out everywhere" ends it."""
+    treater, _citizen, _reference, room = session_now
+    with treater.session_transaction() as session:
+        login_id = session["_user_id"]
+
+    def sign_out_elsewhere():
+        time.sleep(0.3)
+        with live_app.app_context():
+            from portal.staff import service as staff
+
+            staff.sign_out_everywhere(staff.member_by_login_id(login_id))
+
+    other = threading.Thread(target=sign_out_elsewhere)
+    other.start()
+    got = events(treater, room)
+    other.join()
+    assert [name for name, _data, _id in got] == ["forbidden"]
+
+
 def test_the_stream_says_when_the_conversation_ends(session_now, live_app):
     treater, citizen, reference, room = session_now
     url = f"/en/staff/session/{reference}/attendance"
