@@ -81,14 +81,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                            help="sessions one signed-in treater holds at once")
     live_args.add_argument("--message-every", type=float, default=60.0,
                            help="seconds between messages in each open session meanwhile")
-    live_args.add_argument("--live-workers", type=int, default=2)
-    live_args.add_argument("--live-threads", type=int, default=3500,
-                           help="threads per live worker (one per open stream)")
+    live_args.add_argument("--live-workers", type=int, default=2,
+                           help="LIVE_WORKERS of gunicorn_live.conf.py")
+    live_args.add_argument("--live-threads", type=int, default=None,
+                           help="LIVE_THREADS (default: enough for the most sessions tried)")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warm, args.messages = 5.0, 1.0, 100
         args.session_levels = "250,500,1000"
     args.duration = max(1.0, min(args.duration, MAX_DURATION))
+    if args.live_threads is None:
+        # Two streams per session; a worker may get more than its share of them, and
+        # gthread makes its threads as they are needed: room for all of them in each.
+        most = min(args.max_sessions, max(int(x) for x in args.session_levels.split(",")))
+        args.live_threads = max(1000, 2 * (most + args.pairs) + 100)
     return args
 
 
@@ -268,15 +274,16 @@ def _repeat(ids: list[str], times: int) -> list[str]:
 @contextlib.contextmanager
 def live_server(env: dict[str, str], workdir: Path, workers: int, threads: int
                 ) -> Iterator[tuple[Process, str]]:
-    """The live paths' own server (/live/: the streams and the sends), as production runs
-    it beside the pages' sync workers: gunicorn with threaded workers, a thread per
-    open stream."""
+    """The live paths' own server (/live/: the streams and the sends) as production runs
+    it beside the pages' sync workers: `gunicorn -c gunicorn_live.conf.py` (threaded
+    workers, a thread per open stream), with LIVE_WORKERS and LIVE_THREADS set so that
+    every level's streams get a thread."""
     port = free_port()
     process = spawn("gunicorn-live", [
-        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers",
-        str(workers), "--threads", str(threads), "--worker-connections", str(threads + 100),
-        "--bind", f"{HOST}:{port}", "--log-level", "warning", "portal:create_app()"],
-        catalogues.ROOT, env, workdir, f"gunicorn-live-{port}.log")
+        sys.executable, "-m", "gunicorn", "-c", "gunicorn_live.conf.py", "--bind",
+        f"{HOST}:{port}", "--log-level", "warning", "portal:create_app()"],
+        catalogues.ROOT, {**env, "LIVE_WORKERS": str(workers), "LIVE_THREADS": str(threads)},
+        workdir, f"gunicorn-live-{port}.log")
     url = f"http://{HOST}:{port}"
     try:
         process.wait_for(url + "/api/v1/situations", 120)
