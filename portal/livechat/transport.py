@@ -39,11 +39,25 @@ class Hub:
     def __init__(self, app: Flask, interval: float = POLL_SECONDS) -> None:
         self._app = app
         self._interval = interval
-        self._cond = threading.Condition()
+        # One lock; the poller waits on `_cond` (for a room to watch), each room's streams
+        # on that room's own condition: a change wakes only the streams it concerns, and
+        # a stream going back to sleep (after every message and keep-alive) wakes only
+        # the poller. (With one condition for all, every such moment woke every stream
+        # of the process: at 1,000 open streams that alone took most of a core.)
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._rooms: dict[int, threading.Condition] = {}
         self._watchers: Counter[int] = Counter()
         self._latest: dict[int, int] = {}
         self._closed: set[int] = set()
         self._thread: threading.Thread | None = None
+
+    def _room(self, room_id: int) -> threading.Condition:
+        """The room's condition (on the hub's one lock; the caller holds it)."""
+        found = self._rooms.get(room_id)
+        if found is None:
+            found = self._rooms[room_id] = threading.Condition(self._lock)
+        return found
 
     def wait(self, room_id: int, after_id: int, timeout: float) -> bool:
         """Sleep until the room has a message after `after_id` or is closed (True), or
@@ -52,18 +66,20 @@ class Hub:
         with self._cond:
             self._watchers[room_id] += 1
             self._start()
-            self._cond.notify_all()  # an idle poller starts polling this room
+            self._cond.notify()  # an idle poller starts polling this room
+            room = self._room(room_id)
             try:
                 while self._latest.get(room_id, 0) <= after_id and room_id not in self._closed:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         return False
-                    self._cond.wait(left)
+                    room.wait(left)
                 return True
             finally:
                 self._watchers[room_id] -= 1
                 if self._watchers[room_id] <= 0:
                     del self._watchers[room_id]
+                    del self._rooms[room_id]
                     self._latest.pop(room_id, None)
                     self._closed.discard(room_id)
 
@@ -72,7 +88,7 @@ class Hub:
         with self._cond:
             if room_id in self._watchers and message_id > self._latest.get(room_id, 0):
                 self._latest[room_id] = message_id
-                self._cond.notify_all()
+                self._room(room_id).notify_all()
 
     @property
     def watching(self) -> int:
@@ -99,18 +115,18 @@ class Hub:
                 finally:
                     db.session.remove()  # end the read: the next poll sees new rows
                 with self._cond:
-                    changed = False
                     for room_id, (last, closed) in states.items():
                         if room_id not in self._watchers:
                             continue
+                        changed = False
                         if last > self._latest.get(room_id, 0):
                             self._latest[room_id] = last
                             changed = True
                         if closed and room_id not in self._closed:
                             self._closed.add(room_id)
                             changed = True
-                    if changed:
-                        self._cond.notify_all()
+                        if changed:
+                            self._room(room_id).notify_all()
                 time.sleep(self._interval)
 
 
