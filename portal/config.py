@@ -82,6 +82,10 @@ class Config:
         self.BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "28"))
         self.BOOKING_MIN_NOTICE_MINUTES = int(os.environ.get("BOOKING_MIN_NOTICE_MINUTES",
                                                              "15"))
+        # Bookings and requests made per address (a server-to-server client with a token
+        # is not counted: the assistant's chats have their own limits): nobody books
+        # every free time of a treatment centre.
+        self.BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "6/hour;20/day")
         self.BOOKING_CODE_RATE_LIMIT = os.environ.get("BOOKING_CODE_RATE_LIMIT",
                                                       "5/15minute")
         self.BOOKING_CODE_RATE_LIMIT_PER_ADDRESS = os.environ.get(

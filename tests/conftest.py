@@ -54,6 +54,7 @@ def make_app(url: str, **overrides) -> Flask:
         # The tests send thousands of API requests from one address; the API's rate
         # limit has its own tests (test_api_clients.py), with its own apps.
         "API_RATE_LIMIT": "",
+        "BOOKING_RATE_LIMIT": "",  # booking tests book many times; the limit: test_booking_limit
         "API_TOKENS": {"assistant": API_TOKEN},
         **overrides,
     })

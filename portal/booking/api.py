@@ -185,7 +185,8 @@ def slots(slug: str):
 @csrf.exempt  # a JSON API for clients without a browser session: no cookie is trusted
 # (nothing here reads the session); access to a booking is by its code alone.
 @declare(json=BookingInput, resp=Responses(HTTP_201=BookingCreated, HTTP_400=ApiError,
-                                          HTTP_409=SlotTakenError), tags=["booking"])
+                                          HTTP_409=SlotTakenError, HTTP_429=ApiError),
+         tags=["booking"])
 def create_booking():
     """Book a free time (anonymously)"""
     data: BookingInput | None = request.context.json
@@ -197,7 +198,13 @@ def create_booking():
         if offer is None or offer.retired:
             raise service.SlotUnavailable
         booked = service.book(data.slot_id, data.channel, alias=data.alias, email=data.email,
-                              phone=data.phone, lang=data.lang)
+                              phone=data.phone, lang=data.lang, requester=_requester())
+    except service.TooManyAttempts as limited:
+        return ({"error": "too_many_bookings",
+                 "message": _("Many times have been booked from this connection. Please "
+                              "wait %(minutes)d minutes and try again.",
+                              minutes=max(1, -(-limited.retry_after // 60)))},
+                429, {"Retry-After": str(limited.retry_after)})
     except service.SlotUnavailable:
         raise BadParameter({"slot_id": _("That time cannot be booked. Choose one of the "
                                          "free times.")}) from None
@@ -284,6 +291,12 @@ def _open(reference: str) -> Booking | tuple:
     except service.AccessDenied:
         return {"error": "access_denied",
                 "message": _("The reference or the code is not right.")}, 403
+
+
+def _requester() -> str | None:
+    """Who is counted for the booking limit: the address, or nobody for the assistant
+    (its chats have their own limits per conversation and address)."""
+    return None if g.get("api_client") else (request.remote_addr or "")
 
 
 def _attempts_key(reference: str) -> str:

@@ -196,10 +196,30 @@ def resolve(slot_id: str, channel: str, now: dt.datetime | None = None) -> Slot:
 # --- booking -------------------------------------------------------------------------
 
 
+def count_booking_attempt(requester: str | None) -> None:
+    """Count one booking or request by `requester` (an address; None for a trusted
+    server-to-server client); `TooManyAttempts` when they have made too many."""
+    if requester is None:
+        return
+    limiter = current_app.extensions.get("booking_limiter")
+    if limiter is None:
+        from portal.core.ratelimit import RateLimiter
+
+        config = current_app.config
+        limiter = current_app.extensions.setdefault("booking_limiter", RateLimiter(
+            config["RATELIMIT_STORAGE_URI"], {"booking-make": config["BOOKING_RATE_LIMIT"]}))
+    wait = limiter.retry_after({"booking-make": requester})
+    if wait is not None:
+        raise TooManyAttempts(wait)
+
+
 def book(slot_id: str, channel: str, alias: str | None = None, email: str | None = None,
-         phone: str | None = None, lang: str = "da", now: dt.datetime | None = None) -> Booked:
-    """Book the slot, or raise `SlotUnavailable` / `SlotTaken`. Input is already valid
+         phone: str | None = None, lang: str = "da", now: dt.datetime | None = None,
+         requester: str | None = None) -> Booked:
+    """Book the slot, or raise `SlotUnavailable` / `SlotTaken` / `TooManyAttempts` (too
+    many bookings by `requester`, see `count_booking_attempt`). Input is already valid
     (see `inputs.BookingInput`)."""
+    count_booking_attempt(requester)
     slot = resolve(slot_id, channel, now)
     code = codes.new_code()
     booking = Booking(
@@ -305,8 +325,10 @@ def mark(booking: Booking, status: str) -> None:
 
 
 def request_time(offer_id: int, alias: str | None, email: str | None, phone: str | None,
-                 wishes: str, lang: str) -> BookingRequest:
-    """No time is free soon enough: ask the treatment centre for one (it is alerted)."""
+                 wishes: str, lang: str, requester: str | None = None) -> BookingRequest:
+    """No time is free soon enough: ask the treatment centre for one (it is alerted).
+    Counted like a booking (`count_booking_attempt`)."""
+    count_booking_attempt(requester)
     request = BookingRequest(reference=codes.new_reference(), offer_id=offer_id,
                              alias=alias or None, email=email or None, phone=phone or None,
                              wishes=wishes, lang=lang)

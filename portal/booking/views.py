@@ -198,7 +198,10 @@ def _book(lang: str, offer, page: dict):
         if slot is None:
             raise service.SlotUnavailable
         booked = service.book(data.slot_id, data.channel, alias=data.alias, email=data.email,
-                              phone=data.phone, lang=data.lang)
+                              phone=data.phone, lang=data.lang,
+                              requester=request.remote_addr or "")
+    except service.TooManyAttempts as limited:
+        return _too_many(limited)
     except service.SlotUnavailable:
         page["next_days"] = _next_days(offer, channel, lang)
         return render_template("booking/form.html", **page, slot=None), 400
@@ -209,6 +212,16 @@ def _book(lang: str, offer, page: dict):
     session[NEW_BOOKING] = {"reference": reference, "code": booked.code}
     access.remember(reference)
     return redirect(url_for("booking.confirmation", lang=lang), 303)
+
+
+def _too_many(limited: service.TooManyAttempts):
+    """Too many bookings from this address: say so plainly (nothing was booked)."""
+    minutes = max(1, -(-limited.retry_after // 60))
+    abort(Response(render_template(
+        "errors/error.html", code=429, title=_("Too many bookings"),
+        message=_("Many times have been booked from this connection. Please wait "
+                  "%(minutes)d minutes and try again.", minutes=minutes)),
+        429, {"Retry-After": str(limited.retry_after)}))
 
 
 def _next_days(offer, channel: str | None, lang: str) -> list[Day]:
@@ -249,8 +262,11 @@ def request_time(lang: str, slug: str):
     except BadParameter as error:
         return render_template("booking/request.html", **page, values=form,
                                errors=error.errors), 400
-    made = service.request_time(offer.id, data.alias, data.email, data.phone, data.wishes,
-                                data.lang)
+    try:
+        made = service.request_time(offer.id, data.alias, data.email, data.phone,
+                                    data.wishes, data.lang, requester=request.remote_addr or "")
+    except service.TooManyAttempts as limited:
+        return _too_many(limited)
     session[NEW_REQUEST] = {"reference": made.reference, "offer": offer.slug,
                             "email": bool(data.email), "phone": bool(data.phone)}
     return redirect(url_for("booking.request_received", lang=lang), 303)
