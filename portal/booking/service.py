@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.booking import codes, notify
+from portal.booking import codes, links, notify
 from portal.booking.models import (
     ATTENDED,
     BOOKED,
@@ -107,6 +107,13 @@ def is_bookable(offer_id: int) -> bool:
     """Whether citizens book this offer's sessions here (its treaters have schedules)."""
     return db.session.scalar(
         select(ScheduleRule.id).where(ScheduleRule.offer_id == offer_id).limit(1)) is not None
+
+
+def booking_path(offer_id: int, slug: str, lang: str) -> str | None:
+    """The page where citizens book the offer's sessions, or None when it has none."""
+    if not is_bookable(offer_id):
+        return None
+    return links.BOOK[lang].replace("<slug>", slug)
 
 
 def _busy(treater_ids: set[int], start: dt.datetime, end: dt.datetime) -> list[Busy]:

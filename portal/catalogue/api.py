@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 from spectree import Response
 
+from portal.booking import service as booking
 from portal.catalogue import service
 from portal.catalogue.models import Area, Offer
 from portal.catalogue.query import OfferSearchParams
@@ -89,6 +90,8 @@ class OfferDetail(OfferSummary):
     sources: list[Source]
     referral_path: ReferralPath | None = Field(
         description="For offers that need a referral; null for open offers.")
+    booking_url: str | SkipJsonSchema[None] = absent(
+        "For offers whose sessions are booked in the portal: the booking page.")
 
 
 class OfferList(BaseModel):
@@ -155,6 +158,7 @@ def offer(slug: str):
         "max_age": item.max_age,
         "sources": item.sources,
         "referral_path": referral_path(item, lang),
+        "booking_url": _absolute(booking.booking_path(item.id, item.slug, lang)),
     }
 
 
@@ -215,6 +219,10 @@ def referral_path(offer: Offer, lang: str) -> dict[str, Any] | None:
     if not offer.needs_referral:
         return None
     return {"kind": "one-entrance-intake", "url": page_url("intake", lang, external=True)}
+
+
+def _absolute(path: str | None) -> str | None:
+    return request.host_url.rstrip("/") + path if path else None
 
 
 def _search_args(params: OfferSearchParams) -> dict[str, Any]:
