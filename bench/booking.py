@@ -189,6 +189,16 @@ local ids = {
 }
 local counter = 0
 local headers = {}
+local threads = {}
+answers = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function response(status, headers, body)
+  answers[status] = (answers[status] or 0) + 1
+end
 
 function init(args)
   for name, value in pairs(wrk.headers) do headers[name] = value end
@@ -206,6 +216,13 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("answers")) do
+      table.insert(counts, string.format('"%%d": %%d', status, n))
+    end
+  end
+  io.write("BENCH_ANSWERS {" .. table.concat(counts, ", ") .. "}\\n")
   io.write(string.format(
     'BENCH_RESULT {"requests": %%d, "duration_us": %%d, "bytes": %%d, "connect": %%d, ' ..
     '"read": %%d, "write": %%d, "status": %%d, "timeout": %%d, "mean_us": %%.1f, ' ..
@@ -247,15 +264,12 @@ def booking_runs(wrk: str, server: Server, catalogue: catalogues.Catalogue,
         result = measure(wrk, server, catalogue, config, scenario, script, args.connections,
                          args.duration, 0)
         results.append(result)
-        answered_201 = result.requests - result.errors.get("status", 0)
+        answers = result.answers or {}
         in_database = count_bookings(catalogue, alias)
-        checks[scenario] = {"answers_201": answered_201, "answers_409": result.errors.get(
-            "status", 0), "bookings_in_database": in_database}
+        checks[scenario] = {"answers": answers, "bookings_in_database": in_database}
         # wrk counts the requests answered within the run; the few in flight when it
         # stops may still book (so the database can hold a few more than the 201s).
-        say(f"      201 answers: {answered_201}, other answers: "
-            f"{result.errors.get('status', 0)} (409: just taken); bookings in the database: "
-            f"{in_database}")
+        say(f"      answers by status: {answers}; bookings in the database: {in_database}")
     return results, checks
 
 

@@ -126,6 +126,7 @@ class LoadResult:
     db_cpu_cores: float  # CPU the local PostgreSQL server used (0 for SQLite: in-process)
     kb_per_response: float
     worker_failures: int = 0  # workers that timed out or crashed during the run
+    answers: dict[str, int] | None = None  # by HTTP status, when the script counts them
 
     @property
     def noisy(self) -> bool:
@@ -144,6 +145,11 @@ def run_wrk(wrk: str, server: Server, script: Path, connections: int, duration: 
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     data = json.loads(line.split(" ", 1)[1])
+    # A script may also count the answers by status (bench/booking.py: 201 and 409).
+    answers = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_ANSWERS ")),
+                   None)
+    if answers is not None:
+        data["answers"] = json.loads(answers.split(" ", 1)[1])
     data.update(cpu.cores_used(before, after, data["duration_us"] / 1e6))
     return data
 
@@ -174,6 +180,7 @@ def measure(wrk: str, server: Server, catalogue: Catalogue, config: ServerConfig
         db_cpu_cores=round(data["db_cpu_cores"], 2),
         kb_per_response=round(data["bytes"] / max(requests, 1) / 1024, 2),
         worker_failures=server.worker_failures() - failures_before,
+        answers=data.get("answers"),
     )
     say(f"    {scenario:<14} {result.server:<14} c={connections:<3} {result.rps:>7.1f} rps  "
         f"p50 {result.p50_ms:>6.1f}  p95 {result.p95_ms:>6.1f}  p99 {result.p99_ms:>6.1f} ms"
