@@ -355,6 +355,10 @@ class BookingFlow:
             self.choose(fitting[0])
         else:
             self.state.choices = [asdict(Choice.of(o)) for o in fitting]
+        # "... om aftenen", "... tomorrow": the first times shown follow the wish.
+        wish = times.read_wish(text) if not text.startswith("/") else None
+        if wish is not None and (wish.period or wish.day or wish.after or wish.clock):
+            self.refilter(wish)
 
     def bookable_offers(self) -> list[Offer]:
         """Virtual offers: in the citizen's municipality when it has any, else all."""

@@ -249,6 +249,20 @@ def test_english_evening_and_later_times_and_a_reminder(client: PortalClient,
     assert [lk["url"] for lk in links(done)][0] == f"/en/session/{reference}"
 
 
+@pytest.mark.parametrize(("lang", "text"), [
+    ("da", "jeg vil gerne booke en chat med en alkoholbehandler om aftenen"),
+    ("en", "can I book an evening chat with an alcohol counsellor"),
+])
+def test_a_wish_in_the_first_message_chooses_the_first_times(client: PortalClient,
+                                                              portal_url: str, lang: str,
+                                                              text: str) -> None:
+    talk = Conversation(client, lang)
+    shown = time_buttons(talk.say(text, "book_session"))
+    starts = {s["id"]: s["starts_at"] for s in free(portal_url, ALCOHOL, "chat")}
+    assert shown and all(
+        times.local(dt.datetime.fromisoformat(starts[slot_id(b)])).hour >= 17 for b in shown)
+
+
 def test_several_offers_and_channels_are_asked_and_a_phone_session_needs_a_number(
         client: PortalClient, portal_url: str) -> None:
     # Copenhagen has no bookable offer in the demo: the bookable ones elsewhere are shown.
