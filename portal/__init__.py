@@ -28,7 +28,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from portal import booking, catalogue, chat, content, core, guidance, livechat, outbox, staff
+    from portal import (
+        booking,
+        caseworker,
+        catalogue,
+        chat,
+        content,
+        core,
+        guidance,
+        intake,
+        livechat,
+        outbox,
+        staff,
+    )
     from portal.core.extensions import babel, compress, csrf, db, migrate
     from portal.core.i18n import current_lang
 
@@ -47,6 +59,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     outbox.init_app(app)
     livechat.init_app(app)
     booking.init_app(app)
+    intake.init_app(app)
+    caseworker.init_app(app)
 
     from portal import demo, retention
 

@@ -105,6 +105,16 @@ class Config:
         self.STAFF_SESSION_HOURS = float(os.environ.get("STAFF_SESSION_HOURS", "10"))
         # Video sessions: the meeting link is this base URL and the booking's reference.
         self.VIDEO_BASE_URL = os.environ.get("VIDEO_BASE_URL", "")
+        # The one-entrance intake: the first contact is due within this many working
+        # days; what is kept how long (`flask retention run`).
+        self.CONTACT_DEADLINE_WORKING_DAYS = int(
+            os.environ.get("CONTACT_DEADLINE_WORKING_DAYS", "2"))
+        self.INTAKE_DRAFT_RETENTION_DAYS = int(os.environ.get("INTAKE_DRAFT_RETENTION_DAYS",
+                                                              "7"))
+        self.CLOSED_INTAKE_RETENTION_DAYS = int(
+            os.environ.get("CLOSED_INTAKE_RETENTION_DAYS", "365"))
+        self.ANONYMOUS_CHAT_RETENTION_DAYS = int(
+            os.environ.get("ANONYMOUS_CHAT_RETENTION_DAYS", "30"))
         # Sending (see portal/outbox/senders.py).
         self.OUTBOX_EMAIL_SENDER = os.environ.get("OUTBOX_EMAIL_SENDER", "log")
         self.OUTBOX_SMS_SENDER = os.environ.get("OUTBOX_SMS_SENDER", "log")

@@ -23,7 +23,7 @@ from portal.booking.models import ScheduleRule
 from portal.catalogue import service as catalogue
 from portal.core.extensions import db
 from portal.staff import service as staff
-from portal.staff.models import TEAM, TREATER, TREATMENT_CENTRE, StaffMember, Unit
+from portal.staff.models import CASEWORKER, TEAM, TREATER, TREATMENT_CENTRE, StaffMember, Unit
 
 PASSWORD = "demo-indgang-2026"  # every demo account's (README: "Demo accounts")
 
@@ -69,6 +69,31 @@ TREATERS = (
     DemoTreater("bostoette@demo.invalid", "Cecilie Demo (bostøttemedarbejder)",
                 "bostoette-holstebro"),
 )
+# Caseworkers' teams for the one-entrance intake (content/routing.yml names them by key:
+# the unit is "<municipality>-<key>"). Egedal's centres of Tæt på Tværs (001 l.
+# 2287-2324) and Fredericia's Din Indgang and its ordinary adult area (001 l. 3071-3082);
+# every other municipality of the catalogue gets one "indgang" team.
+CASEWORKER_TEAMS = (
+    DemoUnit("egedal-css", TEAM, "egedal", "Center for Social Service, Egedal (demo)",
+             "css@egedal.demo.invalid"),
+    DemoUnit("egedal-jobcenter", TEAM, "egedal", "Jobcenter Egedal (demo)",
+             "jobcenter@egedal.demo.invalid"),
+    DemoUnit("fredericia-din-indgang", TEAM, "fredericia", "Din Indgang, Fredericia (demo)",
+             "din-indgang@fredericia.demo.invalid"),
+    DemoUnit("fredericia-voksen", TEAM, "fredericia", "Voksenområdet, Fredericia (demo)",
+             "voksen@fredericia.demo.invalid"),
+)
+CASEWORKERS = (
+    ("css.egedal@demo.invalid", "Dorte Demo (sagsbehandler, CSS Egedal)", ("egedal-css",)),
+    ("jobcenter.egedal@demo.invalid", "Emil Demo (sagsbehandler, Jobcenter Egedal)",
+     ("egedal-jobcenter",)),
+    ("dinindgang.fredericia@demo.invalid", "Frida Demo (Din Indgang, Fredericia)",
+     ("fredericia-din-indgang",)),
+    ("voksen.fredericia@demo.invalid", "Gustav Demo (Voksenområdet, Fredericia)",
+     ("fredericia-voksen",)),
+)
+# Member of every other municipality's "indgang" team.
+CASEWORKER_ELSEWHERE = ("sagsbehandler@demo.invalid", "Hanne Demo (sagsbehandler)")
 ALCOHOL = "virtuel-alkoholbehandling-holstebro"
 HOUSING = "virtuel-bostoette-holstebro"
 EVERY_WEEKDAY = (0, 1, 2, 3, 4)
@@ -118,7 +143,41 @@ def load() -> list[StaffMember]:
                 opens=hours.opens, closes=hours.closes, session_minutes=hours.minutes,
                 channels=list(hours.channels), valid_from=start, valid_until=None))
     db.session.commit()
-    return list(members.values())
+    return list(members.values()) + _load_caseworkers()
+
+
+def _unit(item: DemoUnit) -> Unit:
+    unit = staff.get_unit(item.slug) or Unit(slug=item.slug)
+    unit.kind, unit.municipality, unit.name, unit.email = (item.kind, item.municipality,
+                                                           item.name, item.email)
+    db.session.add(unit)
+    return unit
+
+
+def _member(email: str, name: str, units: list[Unit]) -> StaffMember:
+    member = staff.member_by_email(email)
+    if member is None:
+        member = staff.create_member(email, name, PASSWORD, [CASEWORKER], units, demo=True)
+    member.name, member.units, member.demo = name, units, True
+    return member
+
+
+def _load_caseworkers() -> list[StaffMember]:
+    teams = {item.slug: _unit(item) for item in CASEWORKER_TEAMS}
+    covered = {item.municipality for item in CASEWORKER_TEAMS}
+    elsewhere = []
+    for municipality in catalogue.list_municipalities():
+        if municipality.slug in covered:
+            continue
+        elsewhere.append(_unit(DemoUnit(
+            f"{municipality.slug}-indgang", TEAM, municipality.slug,
+            f"Én indgang, {municipality.text('da').name} (demo)",
+            f"indgang@{municipality.slug}.demo.invalid")))
+    members = [_member(email, name, [teams[slug] for slug in slugs])
+               for email, name, slugs in CASEWORKERS]
+    members.append(_member(*CASEWORKER_ELSEWHERE, elsewhere))
+    db.session.commit()
+    return members
 
 
 def remove() -> int:

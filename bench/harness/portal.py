@@ -7,7 +7,6 @@ the benchmarks start without loading the portal.
 from __future__ import annotations
 
 from portal import create_app
-from portal.booking.codes import hash_code, new_code, new_reference
 from portal.booking.models import Booking, ScheduleRule
 from portal.booking.slots import Rule, free_slots
 from portal.catalogue.index import current_index, reset_index_cache
@@ -15,6 +14,7 @@ from portal.catalogue.query import parse_offer_query
 from portal.catalogue.service import _passes as passes_filters
 from portal.catalogue.service import find_offers, get_offer
 from portal.config import _normalise_db_url as normalise_db_url
+from portal.core.codes import hash_code, new_code, new_reference
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.livechat.service import open_room

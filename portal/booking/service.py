@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.booking import codes, links, notify
+from portal.booking import links, notify
 from portal.booking.models import (
     ATTENDED,
     BOOKED,
@@ -44,6 +44,7 @@ from portal.booking.slots import (
     starts_of,
 )
 from portal.catalogue import service as catalogue
+from portal.core import codes
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.livechat import service as livechat

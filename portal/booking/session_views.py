@@ -12,9 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.booking import access, codes, links, service
+from portal.booking import access, links, service
 from portal.booking.models import Booking
 from portal.catalogue import service as catalogue
+from portal.core import codes
 from portal.core.i18n import format_moment, route
 from portal.livechat import service as livechat
 

@@ -30,11 +30,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from portal.booking import access, codes, links, notify, service
+from portal.booking import access, links, notify, service
 from portal.booking.inputs import BadParameter, BookingInput, RequestInput, parse_form
 from portal.booking.models import BOOKED, CHANNELS, Booking
 from portal.booking.slots import Slot, local_day
 from portal.catalogue import service as catalogue
+from portal.core import codes
 from portal.core.i18n import format_moment, route
 from portal.core.models import utcnow
 

@@ -4,7 +4,7 @@
 `ContentError` with every problem found (file, field, what is wrong). `sync_content`
 upserts by slug and deletes what the content no longer has, so loading twice gives the
 same database, row ids included. Each kind of file has its module (places, situations,
-offers, pages) with its checks and how it is written to the database.
+offers, pages, consents, routing) with its checks and how it is written to the database.
 """
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from portal.content import offers, pages, places, situations
+from portal.content import consents, offers, pages, places, routing, situations
 from portal.content.problems import ContentError, Problem
-from portal.content.schema import OfferFile, PageFile, PlacesFile, SituationsFile
+from portal.content.schema import (
+    ConsentsFile,
+    OfferFile,
+    PageFile,
+    PlacesFile,
+    RoutingFile,
+    SituationsFile,
+)
 from portal.content.sources import seed_line_counts
 from portal.core.models import record_content_fingerprint
 
@@ -30,6 +37,10 @@ class Content:
     situations: SituationsFile
     offers: list[OfferFile] = field(default_factory=list)
     pages: list[PageFile] = field(default_factory=list)
+    # The intake's consent texts ((file, parsed): the file names the municipality) and
+    # its routing table.
+    consents: list[tuple[str, ConsentsFile]] = field(default_factory=list)
+    routing: RoutingFile | None = None
     fingerprint: str = ""
 
 
@@ -94,6 +105,9 @@ def read_content(content_dir: str | Path, seeds_dir: str | Path | None = None) -
     situations_file = reader.parse(situations_path, SituationsFile)
     offer_files = reader.parse_all("offers", OfferFile)
     page_files = reader.parse_all("pages", PageFile)
+    consent_files = reader.parse_all("consents", ConsentsFile)
+    routing_path = reader.root / "routing.yml"
+    routing_file = reader.parse(routing_path, RoutingFile)
 
     problems = reader.problems
     if places_file is not None and situations_file is not None:
@@ -103,10 +117,17 @@ def read_content(content_dir: str | Path, seeds_dir: str | Path | None = None) -
         problems += offers.check(offer_files, places.slugs(places_file),
                                  {s.slug for s in situations_file.situations}, seed_lines)
         problems += pages.check(page_files, seed_lines)
+        municipality_slugs = {m.slug for m in places_file.municipalities}
+        problems += consents.check(consent_files, municipality_slugs)
+        if routing_file is not None:
+            problems += routing.check(reader.name(routing_path), routing_file,
+                                      {s.slug for s in situations_file.situations},
+                                      municipality_slugs)
     if problems:
         raise ContentError(problems)
     return Content(places_file, situations_file, [o for _, o in offer_files],
-                   [p for _, p in page_files], reader.digest.hexdigest())
+                   [p for _, p in page_files], consent_files, routing_file,
+                   reader.digest.hexdigest())
 
 
 def _plain(err: dict) -> str:
@@ -124,6 +145,9 @@ def sync_content(session: Session, content: Content) -> dict[str, int]:
     situation_rows = situations.sync(session, content.situations)
     stats = offers.sync(session, content.offers, areas, situation_rows)
     pages.sync(session, content.pages)
+    consents.sync(session, content.consents)
+    if content.routing is not None:
+        routing.sync(session, content.routing)
     session.flush()
     # Situations and areas go after the offers, which may have pointed at them.
     situations.remove_unused(session, situation_rows, content.situations)

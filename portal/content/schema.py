@@ -162,3 +162,59 @@ class PageFile(Strict):
     da: PageText
     en: PageText
 
+
+
+# --- the one-entrance intake: consent texts and routing ------------------------------
+
+ConsentAgency = Literal["jobcentre", "uu", "psychiatry", "doctor", "addiction", "school"]
+
+
+class ConsentLanguage(Strict):
+    """One language of a consent text: everything the person sees before saying yes."""
+
+    purpose: Text
+    info_types: list[Line] = Field(min_length=1)   # which kinds of information
+    parties: list[Line] = Field(min_length=1)      # from and to whom
+    text: Text                                     # what they consent to, in full
+    refusal: Text                                  # what saying no means (Rsl. § 12)
+
+
+class ConsentTextFile(Strict):
+    id: Slug
+    version: Annotated[int, Field(ge=1)]
+    agency: ConsentAgency | None = None
+    transcript: bool = False
+    da: ConsentLanguage
+    en: ConsentLanguage
+
+    @model_validator(mode="after")
+    def about_one_thing(self) -> ConsentTextFile:
+        if (self.agency is None) == (not self.transcript):
+            raise ValueError("a consent text is about one agency (agency: ...) or the chat "
+                             "transcript (transcript: true)")
+        return self
+
+
+class ConsentsFile(Strict):
+    """`content/consents/default.yml` (every municipality) or `<municipality>.yml`."""
+
+    texts: list[ConsentTextFile] = Field(min_length=1)
+
+
+class RoutingTeams(Strict):
+    fallback: Slug | None = None
+    teams: dict[Slug, Slug] = Field(default_factory=dict)  # situation -> team key
+
+
+class RoutingFile(Strict):
+    """`content/routing.yml`: which team takes an intake, by life situation."""
+
+    order: list[Slug] = Field(min_length=1)  # situations, the weightiest need first
+    default: RoutingTeams
+    municipalities: dict[Slug, RoutingTeams] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def default_has_a_fallback(self) -> RoutingFile:
+        if not self.default.fallback:
+            raise ValueError("default.fallback is required: the team when no rule applies")
+        return self

@@ -16,7 +16,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.core import api, assets, errors, security, templating
+    from portal.core import api, assets, audit, errors, security, templating  # noqa: F401
 
     security.init_app(app)
     errors.init_app(app)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import utcnow
-from portal.staff.models import ROLES, TREATER, StaffMember, Unit
+from portal.staff.models import ROLES, TEAM, TREATER, StaffMember, Unit
 
 _hasher = PasswordHasher()
 # Verified when no account has the e-mail, so that a wrong e-mail takes as long as a
@@ -133,6 +133,14 @@ def treaters_of_unit(unit: Unit) -> list[StaffMember]:
 
 def get_unit(slug: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.slug == slug))
+
+
+def teams(municipality: str | None = None) -> list[Unit]:
+    """The caseworkers' teams (of a municipality, or all), by name."""
+    query = select(Unit).where(Unit.kind == TEAM).order_by(Unit.name)
+    if municipality is not None:
+        query = query.where(Unit.municipality == municipality)
+    return list(db.session.scalars(query))
 
 
 def units_of_members(member_ids: set[int]) -> list[Unit]:

@@ -120,11 +120,13 @@ def test_chat_by_keyboard_text_only_buttons_and_links(live_server, phone, stub):
     assert focus_is_visible(page)
     page.keyboard.press("Enter")
     expect(log(page).locator(".chat-message--user").last).to_contain_text("København")
-    assert stub.received[-1]["message"] == '/inform_municipality{"municipality":"koebenhavn"}'
     first_buttons = log(page).locator(".chat-buttons").first.get_by_role("button")
     for i in range(first_buttons.count()):
         expect(first_buttons.nth(i)).to_be_disabled()
+    # The answer's new buttons show once the assistant has replied, so it has the payload.
+    expect(log(page).locator(".chat-buttons")).to_have_count(2)
     expect(log(page).locator(".chat-buttons").last.get_by_role("button").first).to_be_enabled()
+    assert stub.received[-1]["message"] == '/inform_municipality{"municipality":"koebenhavn"}'
     expect(page.locator("#chat-input")).to_be_focused()
 
     # Esc closes; focus returns to the launcher. Reopening keeps the conversation.

@@ -19,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import demo
-from portal.booking import codes
 from portal.booking.models import BOOKED, Booking
 from portal.catalogue import service as catalogue
+from portal.core import codes
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.livechat import service as livechat

@@ -1,7 +1,8 @@
-"""References and codes for anonymous bookings.
+"""References and codes: what a citizen holds instead of a login (a booking, an intake).
 
-The reference names a booking (on the confirmation, in the chat, on the phone); it is
-not a secret, but guessing one gains nothing (the same 403 as a wrong code). The code
+The reference names a booking or an intake (on the confirmation, in the chat, on the
+phone); it is not a secret, but guessing one gains nothing (the same 403 as a wrong
+code). The code
 is the secret: 80 random bits, shown once, stored only as a SHA-256 hash (80 bits of
 randomness make a faster or salted hash unnecessary: nobody can try 2**80 codes).
 Both use Crockford's base32 (no I, L, O, U), grouped by four, and forgive how people
