@@ -28,12 +28,14 @@ from portal.core.i18n import TIMEZONE
 from portal.core.models import utcnow
 from portal.core.ratelimit import RateLimiter
 from portal.intake.models import (
+    ACCEPTED,
     AWAITING_CONSENT,
     CLOSED,
     RECEIVED,
     Consent,
     ConsentText,
     Intake,
+    IntakeDraft,
     IntakeEvent,
     RoutingRule,
 )
@@ -294,3 +296,220 @@ def intakes_of_teams(team_ids: set[int], statuses: tuple[str, ...]) -> list[Inta
         Intake.team_id.in_(team_ids), Intake.status.in_(statuses)
     ).order_by(Intake.created_at)))
 
+
+
+# --- the coordinating caseworker's actions ----------------------------------------------
+# Who may do them is the caseworker area's rule (portal/caseworker/service.py). These do
+# not commit: the caller adds its audit entry and commits both together.
+
+
+class Refused(Exception):
+    """The action does not apply to the intake as it stands (`code` says why)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def accept(intake: Intake, caseworker, now: dt.datetime | None = None) -> None:
+    """`caseworker` becomes the coordinating caseworker. Atomic: of two caseworkers
+    accepting at once exactly one succeeds (the UPDATE only matches while nobody has
+    it); the other gets Refused("taken")."""
+    from sqlalchemy import update
+
+    from portal.intake import notify
+
+    now = now or utcnow()
+    result = db.session.execute(
+        update(Intake).where(Intake.id == intake.id, Intake.caseworker_id.is_(None),
+                             Intake.status == RECEIVED)
+        .values(caseworker_id=caseworker.id, status=ACCEPTED, accepted_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(intake)
+        raise Refused("taken" if intake.caseworker_id is not None else "not_received")
+    db.session.refresh(intake, ["caseworker_id", "status", "accepted_at"])
+    intake.events.append(IntakeEvent(kind="accepted", staff_id=caseworker.id,
+                                     to_team_id=intake.team_id, created_at=now))
+    notify.accepted(intake, caseworker)
+
+
+def hand_over(intake: Intake, by_staff_id: int, team, reason: str,
+              now: dt.datetime | None = None) -> IntakeEvent:
+    """Hand the intake to another team of its municipality, with a reason; it waits in
+    the new team's inbox for one of them to accept it (the history keeps who had it)."""
+    from portal.intake import notify
+
+    if intake.status == CLOSED:
+        raise Refused("closed")
+    if team is None or team.municipality != intake.municipality or team.id == intake.team_id:
+        raise Refused("bad_team")
+    event = IntakeEvent(kind="handed_over", staff_id=by_staff_id, from_team_id=intake.team_id,
+                        to_team_id=team.id, note=reason, created_at=now or utcnow())
+    intake.events.append(event)
+    intake.team_id = team.id
+    intake.caseworker_id = None
+    intake.accepted_at = None
+    if intake.status == ACCEPTED:
+        intake.status = RECEIVED
+    db.session.flush()
+    notify.handed_over(intake, team, event.id)
+    return event
+
+
+def log_contact(intake: Intake, by_staff_id: int, method: str, note: str,
+                now: dt.datetime | None = None) -> IntakeEvent:
+    """A contact with the citizen; the first one meets the contact deadline."""
+    if intake.status == CLOSED:
+        raise Refused("closed")
+    now = now or utcnow()
+    if intake.first_contact_at is None:
+        intake.first_contact_at = now
+    event = IntakeEvent(kind=f"contact:{method}", staff_id=by_staff_id,
+                        to_team_id=intake.team_id, note=note, created_at=now)
+    intake.events.append(event)
+    return event
+
+
+def close(intake: Intake, by_staff_id: int, reason: str,
+          now: dt.datetime | None = None) -> IntakeEvent:
+    if intake.status == CLOSED:
+        raise Refused("closed")
+    now = now or utcnow()
+    intake.status = CLOSED
+    intake.closed_at = now
+    event = IntakeEvent(kind="closed", staff_id=by_staff_id, to_team_id=intake.team_id,
+                        note=reason, created_at=now)
+    intake.events.append(event)
+    return event
+
+
+def is_overdue(intake: Intake, now: dt.datetime | None = None) -> bool:
+    """No first contact logged by the deadline (an open intake only)."""
+    return (intake.status != CLOSED and intake.first_contact_at is None
+            and intake.contact_due_at is not None and intake.contact_due_at < (now or utcnow()))
+
+
+def transcript_consented(intake: Intake) -> bool:
+    """The transcript may be read only while a transcript consent is active."""
+    return any(c.consent_text.transcript for c in active_consents(intake))
+
+
+def export(intake: Intake) -> dict:
+    """Everything held about one intake (portal/intake/export.py)."""
+    from portal.intake.export import export as build
+
+    return build(intake)
+
+
+# --- retention (`flask retention run`) -------------------------------------------------
+
+
+def purge_drafts(days: int, now: dt.datetime | None = None) -> int:
+    """Delete unfinished drafts not touched for `days` days."""
+    from sqlalchemy import delete
+
+    limit = (now or utcnow()) - dt.timedelta(days=days)
+    result = db.session.execute(delete(IntakeDraft).where(IntakeDraft.updated_at < limit))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def chat_intakes_to_forget(days: int, now: dt.datetime | None = None) -> list[Intake]:
+    """Intakes from the chat whose conversation ended more than `days` days ago and
+    still hold its transcript (the chat ended when it was handed over)."""
+    limit = (now or utcnow()) - dt.timedelta(days=days)
+    return list(db.session.scalars(select(Intake).where(
+        Intake.transcript.is_not(None), Intake.created_at < limit)))
+
+
+def forget_transcripts(intakes: list[Intake]) -> int:
+    for intake in intakes:
+        intake.transcript = None
+        intake.events.append(IntakeEvent(kind="transcript_deleted"))
+    db.session.commit()
+    return len(intakes)
+
+
+ANONYMISED = "personal_data_deleted"
+
+
+def closed_intakes_to_anonymise(days: int, now: dt.datetime | None = None) -> list[Intake]:
+    """Closed more than `days` days ago, and not anonymised yet."""
+    limit = (now or utcnow()) - dt.timedelta(days=days)
+    done = select(IntakeEvent.intake_id).where(IntakeEvent.kind == ANONYMISED)
+    return list(db.session.scalars(select(Intake).where(
+        Intake.status == CLOSED, Intake.closed_at < limit, Intake.id.not_in(done))))
+
+
+def anonymise(intakes: list[Intake], now: dt.datetime | None = None) -> int:
+    """Delete a closed intake's personal data and keep what proves how it was handled.
+
+    Deleted: the story, goals, other agencies, contact details, needs, the chat's
+    summary and transcript, and every note (added information, contacts, hand-over
+    and closing reasons) — all of it is about the citizen.
+    Kept: the reference, municipality, team, times and status; the consent records
+    (key, text version and its hash, language, channel, capacity, given/withdrawn
+    times: they hold nothing about the person beyond that, and they are the proof that
+    information was shared lawfully — GDPR art. 7(1) asks the controller to be able to
+    show consent was given); and the events without their notes (who handled it and
+    when: the trail a complaint or the ombudsman would ask for). The audit log is never
+    changed.
+    """
+    now = now or utcnow()
+    for intake in intakes:
+        intake.story = intake.goals = intake.agencies_other = intake.summary = ""
+        intake.contact, intake.needs, intake.transcript = {}, [], None
+        for event in intake.events:
+            event.note = ""
+        intake.events.append(IntakeEvent(kind=ANONYMISED, created_at=now))
+    db.session.commit()
+    return len(intakes)
+
+
+def rooms_of_intakes(intakes: list[Intake]) -> list[int]:
+    return [i.room_id for i in intakes if i.room_id is not None]
+
+
+# --- the citizen's pages and the API (helper functions they share) ---------------------
+
+
+def relevant_texts(municipality: str, lang: str, agencies: list[str]) -> list[ConsentText]:
+    """The consent texts a person is asked about: one per agency they named (in the
+    order of AGENCIES), and any text tied to no agency. The chat's transcript text is
+    asked in the chat only."""
+    from portal.intake.models import AGENCIES
+
+    texts = [t for t in consent_texts(municipality, lang) if not t.transcript]
+    return sorted((t for t in texts if t.agency is None or t.agency in agencies),
+                  key=lambda t: (AGENCIES.index(t.agency) if t.agency in AGENCIES else -1,
+                                 t.key))
+
+
+def check_submission_limit(address: str | None) -> None:
+    """Intakes sent from one address (INTAKE_RATE_LIMIT): TooManyAttempts when too many.
+    `address` None: a trusted server client (the assistant), not counted per address."""
+    if address is None:
+        return
+    limiter = current_app.extensions.get("intake_submit_limiter")
+    if limiter is None:
+        config = current_app.config
+        limiter = current_app.extensions.setdefault("intake_submit_limiter", RateLimiter(
+            config["RATELIMIT_STORAGE_URI"], {"intake-submit": config["INTAKE_RATE_LIMIT"]}))
+    wait = limiter.retry_after({"intake-submit": address})
+    if wait is not None:
+        raise TooManyAttempts(wait)
+
+
+def team_of(intake: Intake):
+    """The staff unit (team) the intake is with, or None."""
+    if intake.team_id is None:
+        return None
+    return next((u for u in staff.teams(intake.municipality) if u.id == intake.team_id),
+                None) or next((u for u in staff.teams() if u.id == intake.team_id), None)
+
+
+def caseworker_of(intake: Intake):
+    """The coordinating caseworker (a staff member), or None."""
+    return staff.get_member(intake.caseworker_id) if intake.caseworker_id else None

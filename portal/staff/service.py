@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import utcnow
+from portal.staff.models import CASEWORKER as CASEWORKER  # for staff_required(CASEWORKER)
 from portal.staff.models import ROLES, TEAM, TREATER, StaffMember, Unit
 
 _hasher = PasswordHasher()
