@@ -51,6 +51,13 @@ class Config:
         # The chat: the portal forwards messages to Rasa's REST webhook (never the browser).
         self.RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
         self.CHAT_TIMEOUT = float(os.environ.get("CHAT_TIMEOUT", "8"))
+        # Rasa's HTTP API (`rasa run --enable-api --auth-token`): the portal resumes a
+        # conversation after a caseworker's live chat and asks whether a message during it
+        # was a crisis. `make run` generates the token into instance/rasa_token.
+        self.RASA_AUTH_TOKEN = os.environ.get("RASA_AUTH_TOKEN", "")
+        # A caseworker who marked themself available for chat counts as available while
+        # their chat page was seen open within this many seconds (portal/chat/handoff.py).
+        self.CHAT_AVAILABLE_SECONDS = int(os.environ.get("CHAT_AVAILABLE_SECONDS", "90"))
         # Rate limits for the chat: per conversation, and per address (a library's or an
         # office's shared address has many visitors). `memory://` is per process; use
         # Redis (`redis://host:6379`) with several workers or servers.
@@ -109,6 +116,11 @@ class Config:
         # days; what is kept how long (`flask retention run`).
         self.CONTACT_DEADLINE_WORKING_DAYS = int(
             os.environ.get("CONTACT_DEADLINE_WORKING_DAYS", "2"))
+        # Intakes sent from one address (web form and API; the assistant's token is not
+        # counted per address): nobody floods a team's inbox.
+        self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour;20/day")
+        # How long a status page stays open in a browser after the code was given.
+        self.INTAKE_ACCESS_MINUTES = int(os.environ.get("INTAKE_ACCESS_MINUTES", "30"))
         self.INTAKE_DRAFT_RETENTION_DAYS = int(os.environ.get("INTAKE_DRAFT_RETENTION_DAYS",
                                                               "7"))
         self.CLOSED_INTAKE_RETENTION_DAYS = int(
