@@ -34,7 +34,14 @@ $(API_TOKEN):
 	@mkdir -p $(@D)
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
-run: setup db content demo bot-train $(API_TOKEN)
+# Rasa's HTTP API (`--enable-api`) is protected by this token: the portal uses it to
+# resume a conversation after a caseworker's live chat (RASA_AUTH_TOKEN, Procfile).
+RASA_TOKEN := instance/rasa_token
+$(RASA_TOKEN):
+	@mkdir -p $(@D)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
+
+run: setup db content demo bot-train $(API_TOKEN) $(RASA_TOKEN)
 	@echo "Indgang: http://$(HOST):$(PORT)/ (the chat answers once Rasa says it is up and running, a few seconds after start; Ctrl-C stops everything)"
 	$(BIN)/honcho start -f Procfile
 

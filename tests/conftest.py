@@ -133,8 +133,9 @@ def _use_bot(app: Flask, client) -> Iterator[None]:
 def with_rasa(app: Flask, rasa_stack) -> Iterator:
     """The portal's chat talks to the real Rasa (a generous timeout: 2 shared cores)."""
     from portal.chat.rasa import RasaClient
+    from tests.chat.stack import RASA_TOKEN
 
-    yield from _use_bot(app, RasaClient(rasa_stack.rasa_url, timeout=60))
+    yield from _use_bot(app, RasaClient(rasa_stack.rasa_url, timeout=60, token=RASA_TOKEN))
 
 
 @pytest.fixture()

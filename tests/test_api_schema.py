@@ -22,8 +22,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Every operation of the document (a new endpoint is tested without a test of its own).
 OPERATIONS = [
     ("/bookings", "POST"), ("/bookings/{reference}", "DELETE"),
-    ("/bookings/{reference}", "GET"), ("/municipalities", "GET"), ("/offers", "GET"),
-    ("/offers/{slug}", "GET"), ("/offers/{slug}/slots", "GET"), ("/openapi.json", "GET"),
+    ("/bookings/{reference}", "GET"), ("/handoffs", "POST"), ("/municipalities", "GET"),
+    ("/offers", "GET"), ("/offers/{slug}", "GET"), ("/offers/{slug}/slots", "GET"),
+    ("/openapi.json", "GET"),
     ("/pages", "GET"), ("/situations", "GET"),
 ]
 

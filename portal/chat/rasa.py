@@ -1,4 +1,6 @@
-"""The one adapter to Rasa: its REST channel (`POST /webhooks/rest/webhook`).
+"""The one adapter to Rasa: its REST channel (`POST /webhooks/rest/webhook`), and two
+calls of its HTTP API (`rasa run --enable-api --auth-token`, the token in `token`):
+resuming a conversation paused for a caseworker's live chat, and parsing a message.
 
 Rasa being down, slow or broken is an expected state (it starts in about a minute and
 needs its action server), so `send` returns `None` for it instead of raising: the
@@ -11,6 +13,7 @@ import http.client
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +32,7 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 class RasaClient:
     base_url: str
     timeout: float = 8.0
+    token: str = ""
 
     def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[Any] | None:
         """Rasa's raw reply (a list of message objects), or None when Rasa cannot answer.
@@ -65,3 +69,42 @@ class RasaClient:
             log.warning("Rasa's reply was not a list of messages")
             return None
         return data
+
+    def resume(self, sender: str) -> bool:
+        """Resume a paused conversation (`{"event": "resume"}` on its tracker): the
+        assistant answers the citizen's next message again. False when Rasa could not
+        be told (the caller tries again later)."""
+        path = f"/conversations/{urllib.parse.quote(sender, safe='')}/tracker/events"
+        return self._api(path, {"event": "resume"}) is not None
+
+    def parse(self, text: str) -> str | None:
+        """The intent Rasa's NLU gives `text` (`POST /model/parse`; nothing is added to
+        any conversation), or None when Rasa cannot say."""
+        data = self._api("/model/parse", {"text": text})
+        intent = data.get("intent") if isinstance(data, dict) else None
+        name = intent.get("name") if isinstance(intent, dict) else None
+        return name if isinstance(name, str) else None
+
+    def _api(self, path: str, payload: dict[str, Any]) -> Any:
+        query = "?" + urllib.parse.urlencode({"token": self.token}) if self.token else ""
+        request = urllib.request.Request(
+            self.base_url.rstrip("/") + path + query,
+            data=json.dumps(payload).encode("utf-8"),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            method="POST",
+        )
+        try:
+            with _opener.open(request, timeout=self.timeout) as response:
+                raw = response.read(MAX_RESPONSE_BYTES + 1)
+        except urllib.error.HTTPError as error:
+            log.warning("Rasa's API answered %s (%s)", error.code, path.split("/")[1])
+            return None
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            log.warning("Rasa's API unreachable at %s: %s", self.base_url, error)
+            return None
+        if len(raw) > MAX_RESPONSE_BYTES:
+            return None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None

@@ -17,6 +17,10 @@ from typing import Any, Literal, Protocol
 
 from flask_babel import gettext as _
 
+# The handoff to a person: its rules are in handoff.py; other areas (the caseworker's
+# live chat page) reach them as `chat.service.handoffs`.
+from portal.chat import handoff as handoffs  # noqa: F401
+
 MAX_MESSAGE_LENGTH = 1000
 MAX_TEXT_LENGTH = 4000
 MAX_TITLE_LENGTH = 300

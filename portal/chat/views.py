@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -12,11 +13,16 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from portal.chat import bp, service
+from portal.chat.service import handoffs
 from portal.core.extensions import csrf
 from portal.core.i18n import DEFAULT, LANGUAGES, current_lang
+from portal.core.models import utcnow
 from portal.guidance.service import page_url
+from portal.livechat import service as livechat
 
 CONVERSATION_KEY = "chat_conversation"
+# How long this browser may follow a live chat with a caseworker (the grant's end).
+LIVE_GRANT = dt.timedelta(hours=12)
 
 
 @bp.post("/messages")
@@ -54,9 +60,61 @@ def messages():
 
     municipality = getattr(g, "municipality", None)
     metadata = {"lang": lang, "municipality": municipality.slug if municipality else None}
-    reply = service.answer(current_app.extensions["chat_bot"], sender, text, metadata,
-                           fallback=lambda: _unavailable(lang))
-    return jsonify(reply.to_json())  # never stored: see core.security
+    bot = current_app.extensions["chat_bot"]
+    live = handoffs.active_for(sender)
+    if live is not None:
+        body = _while_live(bot, live, sender, text, metadata, lang)
+        if body is not None:
+            return jsonify(body)
+        # The caseworker ended the chat just now: the assistant answers this message.
+    handoffs.resume_pending(sender, bot)
+    body = service.answer(bot, sender, text, metadata,
+                          fallback=lambda: _unavailable(lang)).to_json()
+    # "Talk to a person": the action server may have put the chat through this turn.
+    live = handoffs.active_for(sender)
+    if live is not None:
+        body["live"] = _live_info(live, lang)
+    return jsonify(body)  # never stored: see core.security
+
+
+def _while_live(bot: service.Bot, live, sender: str, text: str, metadata: dict[str, Any],
+                lang: str) -> dict[str, Any] | None:
+    """A message while a caseworker has the chat: into the room (the caseworker sees it
+    at once), and to the paused Rasa, which logs it and answers nothing. A crisis is
+    answered at once, and the caseworker alerted. None when the chat has ended."""
+    try:
+        handoffs.relay(live, text)
+    except livechat.MessageRefused as refused:
+        if refused.code == "closed":
+            return None
+        raise
+    bot.send(sender, text, metadata)
+    messages = []
+    if handoffs.is_crisis(bot, text):
+        handoffs.note_crisis(live)
+        messages.append(service.Message(
+            text=_("If you are in danger or think about taking your own life, get help "
+                   "now: call 112 in acute danger, or Livslinien on 70 201 201. The "
+                   "caseworker has been told."),
+            links=service.crisis_links()).to_json())
+    return {"status": "ok", "messages": messages, "live": _live_info(live, lang)}
+
+
+def _live_info(live, lang: str) -> dict[str, Any]:
+    """What the widget needs to show the live chat: the room's stream (this browser is
+    let into the room: a grant in its session) and who the citizen writes with."""
+    livechat.grant(live.room_id, livechat.CITIZEN, utcnow() + LIVE_GRANT)
+    holder, team = handoffs.holder_of(live), handoffs.team_of(live)
+    name = holder.name if holder else _("a caseworker")
+    return {
+        "room": live.room_id,
+        "stream": url_for("livechat.events", room=live.room_id, lang=lang),
+        "name": name,
+        "team": team.name if team else "",
+        "with": (_("You are now writing with %(name)s, %(team)s.", name=name, team=team.name)
+                 if team else _("You are now writing with %(name)s.", name=name)),
+        "label": _("%(name)s wrote:", name=name),
+    }
 
 
 def widget_context() -> dict[str, Any]:
@@ -105,6 +163,13 @@ def _widget_config() -> dict[str, Any]:
             "you": _("You wrote:"),
             "bot": _("The assistant wrote:"),
             "writing": _("The assistant is writing …"),
+            # A live chat with a caseworker (handed over by the assistant):
+            "sending": _("Sending …"),
+            "staff": _("The caseworker wrote:"),
+            "back": _("The caseworker has ended the chat. The assistant is back: you "
+                      "can write to it as before."),
+            "lost": _("The connection to the caseworker was lost. Reload the page to "
+                      "try again."),
         },
     }
 

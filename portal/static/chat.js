@@ -4,7 +4,16 @@
    Without this script the header's chat link simply leads to search. With it, the link
    becomes a button that opens the chat dialog (templates/chat/_widget.html). The page's
    strings, the endpoint and the fallback (search, intake, 112, Livslinien) come from the
-   JSON block #chat-config, rendered in the page's language. */
+   JSON block #chat-config, rendered in the page's language.
+
+   "Talk to a person": when the assistant has put the chat through to a caseworker, the
+   portal's answer carries `live` (the room's stream and who the citizen writes with).
+   The citizen's messages still go to the portal, which passes them to the caseworker;
+   the caseworker's messages arrive over server-sent events (EventSource: it reconnects
+   by itself, after the last message it got) into the same log (role="log": screen
+   readers announce them). When the caseworker ends the chat the stream says "closed"
+   and the widget says the assistant is back. The live state follows the citizen from
+   page to page in this tab, like the conversation. */
 (function () {
   "use strict";
 
@@ -23,10 +32,14 @@
   var form = panel.querySelector("[data-chat-form]");
   var input = form.querySelector("input");
   var STORE_KEY = "indgang-chat";
+  var LIVE_KEY = "indgang-chat-live";
   var MAX_ENTRIES = 100;
   var REQUEST_TIMEOUT_MS = config.timeout_ms || 26000; // the portal gives up before this
   var entries = load();
   var busy = false;
+  var withLine = panel.querySelector("[data-chat-with]");
+  var live = loadLive();
+  var source = null;
 
   // The link becomes a real button (it opens a dialog; it does not go anywhere).
   var launcher = document.createElement("button");
@@ -61,6 +74,10 @@
   entries.forEach(function (entry) {
     render(entry);
   });
+  if (live) {
+    showWith();
+    connect();
+  }
 
   function open() {
     if (!panel.open) {
@@ -79,7 +96,7 @@
     busy = true;
     retireButtons();
     var said = add({ who: "user", message: { text: shownAs } });
-    status.textContent = config.strings.writing;
+    status.textContent = live ? config.strings.sending : config.strings.writing;
     panel.classList.add("is-busy");
 
     var controller = window.AbortController ? new AbortController() : null;
@@ -98,13 +115,20 @@
     }).then(function (response) {
       return response.json();
     }).then(function (data) {
+      var answered = data && (data.status === "ok" || data.status === "unavailable");
+      if (answered && live && !data.live) {
+        endLive(true); // the assistant answered: the caseworker had ended the chat
+      }
       if (data && Array.isArray(data.messages) && data.messages.length) {
         data.messages.forEach(function (m) { add({ who: "bot", message: m }); });
       } else if (data && typeof data.message === "string") {
         // Too many messages, too long, expired page: the portal says what to do.
         add({ who: "notice", message: { text: data.message } });
-      } else {
-        unavailable();
+      } else if (!(data && data.live)) {
+        unavailable(); // (while a person has the chat, the assistant says nothing)
+      }
+      if (data && data.live && typeof data.live.stream === "string") {
+        startLive(data.live);
       }
     }).catch(unavailable).then(function () {
       // The citizen's message at the top, the answer below it: a long answer is read
@@ -117,6 +141,92 @@
       status.textContent = "";
       panel.classList.remove("is-busy");
     });
+  }
+
+  /* --- a live chat with a caseworker ------------------------------------------------ */
+
+  function startLive(info) {
+    if (live && live.room === info.room) {
+      return; // already following this chat
+    }
+    live = { room: info.room, stream: info.stream, with: String(info.with || ""),
+             label: String(info.label || config.strings.staff), lastId: 0 };
+    saveLive();
+    add({ who: "notice", message: { text: live.with } });
+    showWith();
+    connect();
+  }
+
+  function connect() {
+    if (source || !window.EventSource || !isSafeUrl(live.stream)) {
+      return;
+    }
+    var url = live.stream + (live.stream.indexOf("?") < 0 ? "?" : "&") + "after=" + live.lastId;
+    source = new EventSource(url);
+    source.addEventListener("message", function (event) {
+      var message = JSON.parse(event.data);
+      if (!live || typeof message.id !== "number" || message.id <= live.lastId) {
+        return;
+      }
+      live.lastId = message.id;
+      saveLive();
+      if (message.sender === "staff" && typeof message.body === "string") {
+        add({ who: "staff", label: live.label, message: { text: message.body } });
+      }
+    });
+    source.addEventListener("closed", function () {
+      endLive(true);
+    });
+    source.addEventListener("forbidden", function () {
+      endLive(false);
+    });
+    source.addEventListener("error", function () {
+      if (source && source.readyState === EventSource.CLOSED) {
+        endLive(false); // refused: this browser may no longer follow the chat
+      }
+    });
+  }
+
+  function endLive(back) {
+    if (source) {
+      source.close();
+      source = null;
+    }
+    if (!live) {
+      return;
+    }
+    live = null;
+    saveLive();
+    showWith();
+    add({ who: "notice", message: { text: back ? config.strings.back : config.strings.lost } });
+  }
+
+  function showWith() {
+    if (withLine) {
+      withLine.textContent = live ? live.with : "";
+      withLine.hidden = !live;
+    }
+  }
+
+  function loadLive() {
+    try {
+      var stored = JSON.parse(window.sessionStorage.getItem(LIVE_KEY) || "null");
+      return stored && typeof stored.stream === "string" ? stored : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function saveLive() {
+    try {
+      if (live) {
+        window.sessionStorage.setItem(LIVE_KEY, JSON.stringify(live));
+      } else {
+        window.sessionStorage.removeItem(LIVE_KEY);
+      }
+    } catch (e) {
+      // private mode: the live chat works on this page
+    }
   }
 
   function unavailable() {
@@ -149,7 +259,8 @@
     item.className = "chat-message chat-message--" + entry.who;
     var who = document.createElement("span");
     who.className = "sr-only";
-    who.textContent = entry.who === "user" ? config.strings.you : config.strings.bot;
+    who.textContent = entry.who === "user" ? config.strings.you
+      : entry.who === "staff" ? (entry.label || config.strings.staff) : config.strings.bot;
     item.appendChild(who);
 
     if (typeof m.text === "string" && m.text) {

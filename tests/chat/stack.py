@@ -30,6 +30,8 @@ RASA = BOT / ".venv" / "bin" / "rasa"
 MODEL = BOT / "models" / "indgang.tar.gz"
 # The action server's token for the portal's API (the test app accepts it: conftest).
 API_TOKEN = "chat-tests-action-server-token"
+# Rasa's HTTP API token (`--auth-token`), as RASA_AUTH_TOKEN gives it to the portal.
+RASA_TOKEN = "chat-tests-rasa-api-token"
 LOGS = ROOT / "test-artifacts"
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -79,13 +81,14 @@ class RasaStack:
                    timeout=60.0)
         self._spawn(
             "rasa",
-            [str(RASA), "run", "--enable-api", "-p", str(self.rasa_port), "-i", "127.0.0.1",
+            [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN,
+             "-p", str(self.rasa_port), "-i", "127.0.0.1",
              "-m", "models/indgang.tar.gz", "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml"],
             {**env,
              "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}/webhook"},
         )
-        self._wait(f"{self.rasa_url}/status",
+        self._wait(f"{self.rasa_url}/status?token={RASA_TOKEN}",
                    lambda body: isinstance(body, dict) and bool(body.get("model_file")),
                    timeout=timeout)
 
@@ -150,6 +153,11 @@ class StubRasa:
 
     `reply` is the JSON to send (or raw bytes), `status` the HTTP status, `delay` seconds
     to wait first. `received` keeps the request bodies.
+
+    Rasa's HTTP API too: `POST /conversations/<id>/tracker/events` is recorded in
+    `events` as (conversation id, event, token), and `POST /model/parse` answers with
+    `intent` (recorded in `parsed`). `on_message(body)`, if set, runs before the webhook
+    answers (as the action server would call the portal during a turn).
     """
 
     def __init__(self) -> None:
@@ -157,18 +165,41 @@ class StubRasa:
         self.status = 200
         self.delay = 0.0
         self.received: list[dict[str, Any]] = []
+        self.events: list[tuple[str, dict[str, Any], str | None]] = []
+        self.parsed: list[str] = []
+        self.intent = "greet"
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
-                stub.received.append(json.loads(self.rfile.read(length) or b"null"))
+                data = json.loads(self.rfile.read(length) or b"null")
+                url = urllib.parse.urlsplit(self.path)
+                token = urllib.parse.parse_qs(url.query).get("token", [None])[0]
+                api = re.fullmatch(r"/conversations/([^/]+)/tracker/events", url.path)
+                if api or url.path == "/model/parse":
+                    if api:
+                        stub.events.append((urllib.parse.unquote(api.group(1)), data, token))
+                        answer: Any = {"sender_id": api.group(1), "events": []}
+                    else:
+                        stub.parsed.append(data.get("text") if isinstance(data, dict) else "")
+                        answer = {"text": data.get("text"), "intent": {
+                            "name": stub.intent, "confidence": 0.99}}
+                    self._answer(200, json.dumps(answer).encode())
+                    return
+                stub.received.append(data)
+                if stub.on_message is not None:
+                    stub.on_message(data)
                 if stub.delay:
                     time.sleep(stub.delay)
                 body = stub.reply if isinstance(stub.reply, bytes) else json.dumps(
                     stub.reply).encode()
+                self._answer(stub.status, body)
+
+            def _answer(self, status: int, body: bytes) -> None:
                 try:
-                    self.send_response(stub.status)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
