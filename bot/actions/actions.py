@@ -513,24 +513,6 @@ class PortalPagesResponse(UsesPortal):
         return {"title": item["title"], "text": item["text"], "url": url} if url else None
 
 
-class ActionRequestHuman(PortalPagesResponse, Action):
-    """A person: the bot cannot put them through; the intake and the offers' pages can."""
-
-    response = "text_request_human"
-
-    def name(self) -> str:
-        return "action_request_human"
-
-
-class ActionApplyForHelp(PortalPagesResponse, Action):
-    """Applying: the one-entrance intake for referred offers; open offers need none."""
-
-    response = "text_apply_for_help"
-
-    def name(self) -> str:
-        return "action_apply_for_help"
-
-
 class ActionIAmABot(PortalPagesResponse, Action):
     """A bot, not a person; the one-entrance intake reaches one."""
 

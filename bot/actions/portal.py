@@ -88,6 +88,72 @@ class BookingRefused(Exception):
 
 
 @dataclass(frozen=True)
+class ConsentText:
+    """A consent text as the API gives it (`GET /consent-texts`)."""
+
+    id: int
+    key: str
+    version: int
+    agency: str | None
+    transcript: bool
+    purpose: str
+    info_types: tuple[str, ...]
+    parties: tuple[str, ...]
+    text: str
+    refusal: str
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> ConsentText:
+        return cls(int(item["id"]), str(item["key"]), int(item.get("version") or 1),
+                   item.get("agency") or None, bool(item.get("transcript")),
+                   str(item.get("purpose") or ""), tuple(item.get("info_types") or ()),
+                   tuple(item.get("parties") or ()), str(item.get("text") or ""),
+                   str(item.get("refusal") or ""))
+
+
+class Refused(Exception):
+    """The portal refused the input (400): a message per field, in the request's `lang`."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(errors)))  # the field names, never their values
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """An intake just received. `code` is shown once and never logged (not in the repr)."""
+
+    reference: str
+    code: str = field(repr=False)
+    status: str
+    status_path: str | None
+    team: str | None
+    contact_due_at: dt.datetime | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Submitted:
+        try:
+            due = data.get("contact_due_at")
+            return cls(str(data["reference"]), str(data["code"]), str(data["status"]),
+                       portal_path(data.get("status_url")), data.get("team") or None,
+                       dt.datetime.fromisoformat(due) if due else None)
+        except (KeyError, TypeError, ValueError) as error:
+            raise PortalUnavailable("intake: unexpected answer") from error
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """A chat handed to a person (`POST /handoffs`); `code` never logged."""
+
+    reference: str
+    code: str = field(repr=False)
+    status_path: str | None
+    live: bool
+    team: str | None
+    message: str
+
+
+@dataclass(frozen=True)
 class Municipality:
     slug: str
     name: str
@@ -367,6 +433,49 @@ class PortalClient:
             raise PortalUnavailable(f"booking: unexpected answer ({response.status_code})") \
                 from error
         raise PortalUnavailable(f"booking: answered {response.status_code}")
+
+
+    # -- the one-entrance intake and "talk to a person" ---------------------------------
+
+    def consent_texts(self, municipality: str, lang: str = "da") -> list[ConsentText]:
+        """The consent texts a person in `municipality` is shown (`GET /consent-texts`)."""
+        data = self._get("/consent-texts", {"municipality": municipality, "lang": lang})
+        try:
+            return [ConsentText.from_json(item) for item in data.get("items") or []]
+        except (KeyError, TypeError, ValueError) as error:
+            raise PortalUnavailable(f"unexpected consent texts: {error}") from error
+
+    def submit_intake(self, body: dict[str, Any]) -> Submitted:
+        """`POST /intakes`: raises `Refused` (400), `PortalUnavailable` otherwise."""
+        return Submitted.from_json(self._post("/intakes", body, "intake"))
+
+    def hand_over(self, body: dict[str, Any]) -> HandedOver:
+        """`POST /handoffs`: raises `Refused` (400), `PortalUnavailable` otherwise."""
+        data = self._post("/handoffs", body, "handoff")
+        try:
+            return HandedOver(
+                reference=str(data["reference"]), code=str(data["code"]),
+                status_path=portal_path(data.get("status_url")), live=bool(data.get("live")),
+                team=data.get("team"), message=str(data.get("message") or ""))
+        except (KeyError, TypeError) as error:
+            raise PortalUnavailable("handoff: unexpected answer") from error
+
+    def _post(self, path: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+        """A POST that creates something (201); its answer is never logged from here."""
+        try:
+            response = self._session.post(f"{self.base_url}/api/v1{path}", json=body,
+                                          params={"lang": body.get("lang", "da")},
+                                          timeout=BOOKING_TIMEOUT)
+            data = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise PortalUnavailable(f"{what}: {type(error).__name__}") from error
+        if not isinstance(data, dict):
+            raise PortalUnavailable(f"{what}: unexpected answer ({response.status_code})")
+        if response.status_code == 201:
+            return data
+        if response.status_code == 400 and isinstance(data.get("errors"), dict):
+            raise Refused({str(k): str(v) for k, v in data["errors"].items()})
+        raise PortalUnavailable(f"{what}: answered {response.status_code}")
 
 
 _default_client: PortalClient | None = None

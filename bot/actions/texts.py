@@ -19,7 +19,8 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 DOMAIN_DIR = HERE.parent / "domain"
-RESPONSE_FILES = (*sorted(DOMAIN_DIR.glob("*.yml")), HERE / "responses.yml")
+# responses.yml (guidance, booking), responses_intake.yml (the intake, a person).
+RESPONSE_FILES = (*sorted(DOMAIN_DIR.glob("*.yml")), *sorted(HERE.glob("responses*.yml")))
 LANGS = ("da", "en")
 
 

@@ -8,12 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from actions.actions import (
-    ActionApplyForHelp,
     ActionAskMunicipality,
     ActionFallbackChoices,
     ActionIAmABot,
     ActionReadMetadata,
-    ActionRequestHuman,
     ActionSetMunicipality,
     ActionSuggestOffers,
     ValidateMunicipalityForm,
@@ -184,7 +182,7 @@ def test_portal_never_seen_says_so_without_links(down_client: PortalClient) -> N
     assert "kan ikke slå tilbud op lige nu" in messages[0]["text"]
     assert all_urls(messages) == [] and not messages[0].get("custom")
     dispatcher = CollectingDispatcher()
-    ActionRequestHuman(down_client).run(dispatcher, make_tracker(), {})
+    ActionIAmABot(down_client).run(dispatcher, make_tracker(), {})
     assert "Én indgang" in dispatcher.messages[0]["text"]
     assert all_urls(dispatcher.messages) == []
 
@@ -340,8 +338,6 @@ def test_fallback_offers_choices_search_and_a_person(client: PortalClient) -> No
 
 
 @pytest.mark.parametrize("action, pages", [
-    (ActionRequestHuman, ["intake", "search"]),
-    (ActionApplyForHelp, ["intake", "search"]),
     (ActionIAmABot, ["intake"]),
 ])
 def test_ways_in_link_to_the_portals_pages_in_both_languages(
