@@ -6,6 +6,14 @@ hourly; safe to repeat).
 2. Delete the messages of rooms closed more than `SESSION_MESSAGE_RETENTION_DAYS` ago.
 3. Delete sent, failed and cancelled e-mails and SMS (they hold addresses) older than
    `OUTBOX_RETENTION_DAYS`.
+4. The one-entrance intake (each period its own setting):
+   - unfinished intake drafts not touched for `INTAKE_DRAFT_RETENTION_DAYS`;
+   - anonymous chats, `ANONYMOUS_CHAT_RETENTION_DAYS` after they ended: the messages of
+     the live chats handed over to a caseworker (rooms of kind "handoff", instead of the
+     sessions' period) and the assistant's transcripts kept on intakes from the chat;
+   - closed intakes, `CLOSED_INTAKE_RETENTION_DAYS` after closing: their personal data
+     is deleted; the consent records and a minimal event trail stay (see
+     `intake.service.anonymise` for what and why).
 
 Each area keeps its own rules; this only composes their services.
 """
@@ -21,6 +29,7 @@ from flask.cli import AppGroup
 
 from portal.booking import service as booking
 from portal.core.models import utcnow
+from portal.intake import service as intake
 from portal.livechat import service as livechat
 from portal.outbox import service as outbox
 
@@ -32,21 +41,43 @@ class Result:
     rooms_closed: int
     messages_deleted: int
     outbox_deleted: int
+    drafts_deleted: int = 0
+    handoff_messages_deleted: int = 0
+    transcripts_deleted: int = 0
+    intakes_anonymised: int = 0
+
+
+# The live chats handed over from the assistant to a caseworker (portal/chat/handoff.py).
+HANDOFF_ROOMS = ("handoff",)
 
 
 def run(now: dt.datetime | None = None) -> Result:
     now = now or utcnow()
     config = current_app.config
     closed = livechat.close_rooms(booking.rooms_of_ended_sessions(now), now)
-    messages = livechat.purge(config["SESSION_MESSAGE_RETENTION_DAYS"], now)
+    messages = livechat.purge(config["SESSION_MESSAGE_RETENTION_DAYS"], now,
+                              exclude=HANDOFF_ROOMS)
     sent = outbox.purge(dt.timedelta(days=config["OUTBOX_RETENTION_DAYS"]), now)
-    return Result(closed, messages, sent)
+    chat_days = config["ANONYMOUS_CHAT_RETENTION_DAYS"]
+    return Result(
+        closed, messages, sent,
+        drafts_deleted=intake.purge_drafts(config["INTAKE_DRAFT_RETENTION_DAYS"], now),
+        handoff_messages_deleted=livechat.purge(chat_days, now, kinds=HANDOFF_ROOMS),
+        transcripts_deleted=intake.forget_transcripts(
+            intake.chat_intakes_to_forget(chat_days, now)),
+        intakes_anonymised=intake.anonymise(intake.closed_intakes_to_anonymise(
+            config["CLOSED_INTAKE_RETENTION_DAYS"], now), now))
 
 
 @retention_cli.command("run")
 def run_command() -> None:
-    """Close ended sessions' chats; delete old chat messages and sent e-mails/SMS."""
+    """Close ended sessions' chats; delete old chat messages, sent e-mails/SMS, intake
+    drafts and transcripts; delete closed intakes' personal data."""
     result = run()
     click.echo(f"retention: {result.rooms_closed} chat(s) closed, "
                f"{result.messages_deleted} chat message(s) deleted, "
-               f"{result.outbox_deleted} sent e-mail/SMS deleted")
+               f"{result.outbox_deleted} sent e-mail/SMS deleted, "
+               f"{result.drafts_deleted} intake draft(s) deleted, "
+               f"{result.handoff_messages_deleted} handed-over chat message(s) deleted, "
+               f"{result.transcripts_deleted} transcript(s) deleted, "
+               f"{result.intakes_anonymised} closed intake(s) anonymised")

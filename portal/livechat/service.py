@@ -76,10 +76,16 @@ def close_room(room_id: int, now: dt.datetime | None = None) -> None:
         room.closed_at = now or utcnow()
 
 
-def purge(retention_days: int, now: dt.datetime | None = None) -> int:
-    """Delete the messages of rooms closed more than `retention_days` ago."""
+def purge(retention_days: int, now: dt.datetime | None = None,
+          kinds: tuple[str, ...] | None = None, exclude: tuple[str, ...] = ()) -> int:
+    """Delete the messages of rooms closed more than `retention_days` ago (of these
+    `kinds` only, or of every kind but `exclude`: each kind of chat has its period)."""
     limit = (now or utcnow()) - dt.timedelta(days=retention_days)
     closed = select(Room.id).where(Room.closed_at.is_not(None), Room.closed_at < limit)
+    if kinds is not None:
+        closed = closed.where(Room.kind.in_(kinds))
+    if exclude:
+        closed = closed.where(Room.kind.not_in(exclude))
     result = db.session.execute(delete(RoomMessage).where(RoomMessage.room_id.in_(closed)))
     db.session.commit()
     return result.rowcount or 0

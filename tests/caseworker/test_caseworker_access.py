@@ -66,7 +66,8 @@ def test_without_the_caseworker_role_the_pages_are_refused(cw_app):
     response = client.get(page(reference))
     assert response.status_code == 403
     assert STORY not in response.get_data(as_text=True)
-    response = client.post(page(reference, "/modtag"), data={"csrf_token": token(client, "/personale")})
+    response = client.post(page(reference, "/modtag"),
+                           data={"csrf_token": token(client, "/personale")})
     assert response.status_code == 403
 
 
