@@ -22,7 +22,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Every operation of the document (a new endpoint is tested without a test of its own).
 OPERATIONS = [
     ("/bookings", "POST"), ("/bookings/{reference}", "DELETE"),
-    ("/bookings/{reference}", "GET"), ("/handoffs", "POST"), ("/municipalities", "GET"),
+    ("/bookings/{reference}", "GET"), ("/consent-texts", "GET"), ("/handoffs", "POST"),
+    ("/intakes", "POST"), ("/intakes/{reference}", "GET"),
+    ("/intakes/{reference}/consents/{consent_id}/withdraw", "POST"), ("/municipalities", "GET"),
     ("/offers", "GET"), ("/offers/{slug}", "GET"), ("/offers/{slug}/slots", "GET"),
     ("/openapi.json", "GET"),
     ("/pages", "GET"), ("/situations", "GET"),
@@ -35,6 +37,8 @@ def api_schema(app: Flask):
     # The fuzzer tried thousands of booking codes from one address: let the tests that
     # come after it on the same app start with a clean count.
     app.extensions.pop("booking_code_limiter", None)
+    app.extensions.pop("intake_code_limiter", None)
+    app.extensions.pop("intake_submit_limiter", None)
 
 
 def test_every_operation_is_fuzzed(api_schema):

@@ -19,7 +19,7 @@ PUBLIC_ENDPOINTS = {
 }
 # Values for the variables in the routes' paths, so that each route answers 200.
 SAMPLES = {"slug": "u-turn-koebenhavn", "filename": "site.css", "reference": "AB12-CD34",
-           "token": "0" * 24, "room": "1"}
+           "token": "0" * 24, "room": "1", "step": "hvem"}
 PAGE_SLUGS = {"guidance.page": {"da": "en-indgang", "en": "one-entrance"}}
 # Routes whose sample cannot answer 200 without data of its own (the session app holds no
 # bookings): what they answer instead. Their cache policy is checked all the same.
@@ -39,6 +39,13 @@ NOT_200 = {
     "treater.session_page": 302,
     "staff.oidc_reply": 404,          # single sign-on is off unless configured
     "livechat.events": 403,           # no session page let this browser into the room
+    "intake.receipt": 303,            # nothing sent from this browser: to the code form
+    "intake.status_page": 303,        # the intake's code not given: to the code form
+    "intake.give_consent": 303,
+    "intake.print_receipt": 303,
+    "intake.export": 303,
+    "intake_api.intake": 400,         # no X-Intake-Code
+    "intake_api.consent_texts": 400,  # no municipality
 }
 
 
@@ -124,7 +131,9 @@ def test_csrf_is_never_skipped_for_a_whole_blueprint(app):
     # action server, apps): no cookie gives them any authority, the booking's code does.
     assert csrf._exempt_views == {"portal.chat.views.messages",
                                   "portal.booking.api.create_booking",
-                                  "portal.booking.api.cancel_booking"}
+                                  "portal.booking.api.cancel_booking",
+                                  "portal.intake.api.create_intake",
+                                  "portal.intake.api.withdraw_consent"}
 
 
 def test_every_form_refuses_a_post_without_its_token(app, client):

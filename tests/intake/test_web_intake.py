@@ -8,7 +8,6 @@ import re
 from portal.intake.models import Intake, IntakeDraft
 from tests.booking.web import field_error, text_of
 from tests.intake.helpers import (
-    ANSWERS,
     BASE,
     STEPS_DA,
     STEPS_EN,
