@@ -107,7 +107,7 @@
 
   function waiting(chats) {
     var n = chats.filter(function (c) { return c.mine && !c.answered && !c.ended; }).length;
-    document.title = n ? config.strings.waiting.replace("%(n)s", String(n)) + " " + title
+    document.title = n ? config.strings.waiting.replace("{n}", String(n)) + " " + title
                        : title;
   }
 

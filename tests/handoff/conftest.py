@@ -30,3 +30,13 @@ def rasa(handoff_app):
     yield server
     handoff_app.extensions["chat_bot"] = previous
     server.close()
+
+
+@pytest.fixture(autouse=True)
+def nobody_available(handoff_app):
+    """Each test starts with no caseworker available for chat (they share a database)."""
+    from portal.chat.models import Availability
+
+    with handoff_app.app_context():
+        db.session.query(Availability).update({"available": False})
+        db.session.commit()
