@@ -234,7 +234,8 @@ class AskHandoff(UsesPortal):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
         lang = lang_of(tracker)
-        data = texts.message(f"text_ask_{self.slot}", lang)
+        name = f"text_ask_{self.slot}"
+        data = texts.message(name, lang) if name in texts.responses() else {}
         custom = data.get("custom") or {}
         if self.slot == MUNICIPALITY:
             try:

@@ -75,8 +75,10 @@ STATE = "intake_state"
 STATUS = "intake_status"
 RETRY, DONE = "retry", "done"
 
-MAX_TEXT = 4000
+MAX_TEXT = 4000  # as the portal's intake input: story 4000, goals 2000, others 300
+MAX_GOALS = 2000
 MAX_SHORT = 300
+MAX_LANGUAGE = 60
 MISSES_BEFORE_HELP = 2
 
 # Answered by the rules, then the form asks again (crisis first).
@@ -142,6 +144,8 @@ class State:
     picked: list[str] = field(default_factory=list)  # the open multiple-choice answer
     other: bool = False  # "other" agency chosen: which one is asked
     agencies_other: str = ""
+    language: bool = False  # an interpreter chosen: which language is asked
+    interpreter_language: str = ""
     consent_queue: list[dict[str, Any]] = field(default_factory=list)
     consents_loaded: bool = False
     given: list[int] = field(default_factory=list)
@@ -401,8 +405,8 @@ class IntakeFlow:
         return True
 
     def read_story(self, value: str, pressed: bool) -> bool:
-        if value == "earlier" and self.tracker.get_slot("search_text"):
-            value = self.tracker.get_slot("search_text")
+        if pressed and value == "earlier" and self.tracker.get_slot("search_text"):
+            value, pressed = self.tracker.get_slot("search_text"), False
         story = forms.clean_text(value, MAX_TEXT + 1)
         if pressed or len(story) < 2:
             return False
@@ -414,11 +418,11 @@ class IntakeFlow:
         return True
 
     def read_goals(self, value: str, pressed: bool) -> bool:
-        goals = forms.clean_text(value, MAX_TEXT + 1)
+        goals = forms.clean_text(value, MAX_GOALS + 1)
         if pressed or len(goals) < 2:
             return False
-        if len(goals) > MAX_TEXT:
-            self.say("text_intake_too_long", n=MAX_TEXT)
+        if len(goals) > MAX_GOALS:
+            self.say("text_intake_too_long", n=MAX_GOALS)
             self.state.misses = 0
             return True
         self.set(GOALS, goals)
@@ -435,6 +439,13 @@ class IntakeFlow:
         return self.read_multi(AGENCIES, value, pressed, AGENCY_WORDS)
 
     def read_needs(self, value: str, pressed: bool) -> bool:
+        if self.state.language:
+            language = forms.clean_text(value, MAX_LANGUAGE + 1)
+            if pressed or len(language) < 2 or len(language) > MAX_LANGUAGE:
+                return False
+            self.state.language = False
+            self.state.interpreter_language = language
+            return self.finish_multi(NEEDS)
         return self.read_multi(NEEDS, value, pressed, NEED_WORDS)
 
     def read_multi(self, slot: str, value: str, pressed: bool,
@@ -471,6 +482,10 @@ class IntakeFlow:
         return self.finish_multi(slot)
 
     def finish_multi(self, slot: str) -> bool:
+        if slot == NEEDS and "interpreter" in self.state.picked \
+                and not self.state.interpreter_language:
+            self.state.language = True  # which language, then the answer is complete
+            return True
         order = AGENCIES_ORDER if slot == AGENCIES else NEEDS_ORDER
         self.set(slot, [k for k in order if k in self.state.picked])
         self.state.picked = []
@@ -621,7 +636,8 @@ class AskIntake(UsesPortal):
     def question(self, lang: str, tracker: Tracker,
                  state: State) -> tuple[str, list[dict[str, str]]]:
         names = labels(lang)
-        data = texts.message(f"text_ask_{self.slot}", lang)
+        name = f"text_ask_{self.slot}"
+        data = texts.message(name, lang) if name in texts.responses() else {}
         text = data.get("text", "")
         slot = self.slot
         if slot == ASKER:
@@ -658,6 +674,8 @@ class AskIntake(UsesPortal):
                 return texts.text("text_ask_intake_agencies_other", lang), []
             return self.multi(lang, text, state, names["agencies"], AGENCIES_ORDER)
         if slot == NEEDS:
+            if state.language:
+                return texts.text("text_ask_intake_interpreter_language", lang), []
             return self.multi(lang, text, state, names["needs"], NEEDS_ORDER)
         if slot == METHOD:
             return text, [forms.button(names["contact_method"][k], k) for k in METHOD_WORDS]
@@ -745,7 +763,10 @@ def review(lang: str, tracker: Tracker, state: State, client: PortalClient) -> s
         story=_short(tracker.get_slot(STORY)), goals=_short(tracker.get_slot(GOALS)),
         agencies=", ".join(agencies) or none,
         contact=f"{how}: {detail}" + (f" ({when})" if when else ""),
-        needs=", ".join(names["needs"][n] for n in tracker.get_slot(NEEDS) or []) or none,
+        needs=", ".join(names["needs"][n] + (f" ({state.interpreter_language})"
+                                              if n == "interpreter"
+                                              and state.interpreter_language else "")
+                        for n in tracker.get_slot(NEEDS) or []) or none,
         urgency=names["urgency"].get(tracker.get_slot(URGENCY) or "", ""),
         consents=consents)
 
@@ -778,6 +799,8 @@ def intake_body(tracker: Tracker) -> dict[str, Any]:
     contact = {"method": tracker.get_slot(METHOD), **(tracker.get_slot(CONTACT) or {})}
     if tracker.get_slot(TIMES):
         contact["times"] = tracker.get_slot(TIMES)
+    if state.interpreter_language and "interpreter" in (tracker.get_slot(NEEDS) or []):
+        contact["interpreter_language"] = state.interpreter_language
     body: dict[str, Any] = {
         "lang": lang_of(tracker),
         "municipality": tracker.get_slot(MUNICIPALITY),

@@ -192,3 +192,88 @@ def test_books_a_chat_with_an_alcohol_counsellor_through_the_chat(
     assert booking["status"] == "booked" and booking["channel"] == "chat"
     assert booking["offer"] == "virtuel-alkoholbehandling-holstebro"
     assert format_moment(dt.datetime.fromisoformat(booking["starts_at"]), "en") == chosen["title"]
+
+
+# --- the one-entrance intake in the chat ----------------------------------------------
+
+
+@pytest.fixture()
+def forget_new_intakes(app: Flask) -> Iterator[None]:
+    """The shared app as it was: the intakes (consents, history) and e-mails made by the
+    test are removed afterwards."""
+    from sqlalchemy import delete, func, select
+
+    from portal.core.extensions import db
+    from portal.intake.models import Intake
+    from portal.outbox.models import OutboxMessage
+
+    with app.app_context():
+        last = {model: db.session.scalar(select(func.max(model.id))) or 0
+                for model in (Intake, OutboxMessage)}
+    try:
+        yield
+    finally:
+        with app.app_context():
+            for intake in db.session.scalars(select(Intake).where(Intake.id > last[Intake])):
+                db.session.delete(intake)
+            db.session.execute(delete(OutboxMessage).where(
+                OutboxMessage.id > last[OutboxMessage]))
+            db.session.commit()
+
+
+def payload_of(reply: dict[str, Any], value: str) -> str:
+    """The payload of the button that answers `value` (the intake form's buttons)."""
+    for message in reply["messages"]:
+        for button in message["buttons"]:
+            if f'"intake_choice": "{value}"' in button["payload"]:
+                return button["payload"]
+    raise AssertionError(f"no button {value!r} in {reply}")
+
+
+def test_a_whole_intake_in_the_chat_lands_in_the_portal_with_its_consents(
+        visitor: Visitor, app: Flask, forget_new_intakes: None):
+    from sqlalchemy import select
+
+    from portal.core.extensions import db
+    from portal.intake.models import Intake
+
+    visitor.choose_municipality("egedal")
+    visitor.open_page("/")
+    asked = answer(visitor, "jeg vil gerne have hjælp fra kommunen")
+    reply = answer(visitor, payload_of(asked, "self"))
+    # Egedal came with the page: the next question is what it is about.
+    reply = answer(visitor, payload_of(reply, "debt"))
+    reply = answer(visitor, payload_of(reply, "done"))
+    answer(visitor, "Jeg har fået rykkere og kan ikke betale min husleje")
+    # Crisis still comes first in the middle of the intake; then the question again.
+    interrupted = answer(visitor, "jeg vil ikke leve mere")
+    assert_crisis_first(interrupted)
+    answer(visitor, "At få styr på min økonomi")
+    reply = answer(visitor, "jobcenter og egen læge")
+    reply = answer(visitor, payload_of(reply, "phone"))
+    wrong = answer(visitor, "det ved jeg ikke")
+    assert "8 cifre" in " ".join(m["text"] for m in wrong["messages"])
+    reply = answer(visitor, "20 30 40 50")
+    reply = answer(visitor, payload_of(reply, "any"))
+    reply = answer(visitor, payload_of(reply, "none"))
+    consent = answer(visitor, payload_of(reply, "this-week"))
+    assert "Jobcentret i din kommune" in " ".join(says(m) for m in consent["messages"])
+    second = answer(visitor, payload_of(consent, "yes"))
+    review = answer(visitor, payload_of(second, "no"))
+    assert "+4520304050" in " ".join(m["text"] for m in review["messages"])
+    done = answer(visitor, payload_of(review, "yes"))
+
+    text = " ".join(says(m) for m in done["messages"])
+    reference = re.search(r"referencenummer er (\S+?)\.", text).group(1)
+    code = re.search(r"Din kode: (\S+)", text).group(1)
+    assert "den kan ikke vises igen" in text
+    assert all(code not in url for url in urls(done))
+    assert_links_work(visitor, done)
+    with app.app_context():
+        intake = db.session.scalar(select(Intake).where(Intake.reference == reference))
+        assert intake is not None and intake.channel == "chat"
+        assert intake.status == "received" and intake.municipality == "egedal"
+        assert intake.situations == ["debt"] and intake.agencies == ["jobcentre", "doctor"]
+        assert intake.contact["phone"] == "+4520304050"
+        assert [(c.key, c.channel, c.given_by) for c in intake.consents] == [
+            ("share-jobcentre", "chat", "self")]
