@@ -593,7 +593,9 @@ class IntakeFlow:
             return
         names = labels(self.lang)["agencies"]
         queue = [consent_entry(t, names.get(t.agency or "", t.agency or ""))
-                 for t in found if t.agency and t.agency in agencies and not t.transcript]
+                 for t in sorted(found, key=lambda t: AGENCIES_ORDER.index(t.agency)
+                                 if t.agency in AGENCIES_ORDER else len(AGENCIES_ORDER))
+                 if t.agency and t.agency in agencies and not t.transcript]
         self.state.consents_loaded = True
         self.state.consent_queue = queue
         self.state.given = []

@@ -257,7 +257,8 @@ def test_a_whole_intake_in_the_chat_lands_in_the_portal_with_its_consents(
     reply = answer(visitor, payload_of(reply, "any"))
     reply = answer(visitor, payload_of(reply, "none"))
     consent = answer(visitor, payload_of(reply, "this-week"))
-    assert "Jobcentret i din kommune" in " ".join(says(m) for m in consent["messages"])
+    shown = " ".join(says(m) for m in consent["messages"])
+    assert "Samtykke – Jobcenter" in shown and "Hvis du siger nej:" in shown, shown
     second = answer(visitor, payload_of(consent, "yes"))
     review = answer(visitor, payload_of(second, "no"))
     assert "+4520304050" in " ".join(m["text"] for m in review["messages"])
