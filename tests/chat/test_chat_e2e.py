@@ -278,3 +278,31 @@ def test_a_whole_intake_in_the_chat_lands_in_the_portal_with_its_consents(
         assert intake.contact["phone"] == "+4520304050"
         assert [(c.key, c.channel, c.given_by) for c in intake.consents] == [
             ("share-jobcentre", "chat", "self")]
+
+
+def test_talk_to_a_person_with_the_conversation_sent_along(
+        visitor: Visitor, app: Flask, forget_new_intakes: None):
+    from sqlalchemy import select
+
+    from portal.core.extensions import db
+    from portal.intake.models import Intake
+
+    visitor.choose_municipality("egedal")
+    visitor.open_page("/")
+    answer(visitor, "jeg har gæld og kan ikke betale mine regninger")
+    consent = answer(visitor, "kan jeg tale med en sagsbehandler")
+    shown = " ".join(says(m) for m in consent["messages"])
+    assert "Hvis du siger nej:" in shown, consent
+    how = answer(visitor, payload_of(consent, "yes"))
+    done = answer(visitor, payload_of(how, "status"))
+    text = " ".join(says(m) for m in done["messages"])
+    reference = re.search(r"referencenummer er (\S+?)\.", text).group(1)
+    assert re.search(r"Din kode: (\S+)", text)
+    assert_links_work(visitor, done)
+    with app.app_context():
+        intake = db.session.scalar(select(Intake).where(Intake.reference == reference))
+        assert intake is not None and intake.channel == "chat"
+        assert "debt" in intake.situations
+        assert "jeg har gæld og kan ikke betale mine regninger" in intake.transcript
+        assert "jeg har gæld" not in intake.summary
+        assert [c.key for c in intake.consents] == ["share-chat-transcript"]
