@@ -40,6 +40,9 @@
   var withLine = panel.querySelector("[data-chat-with]");
   var live = loadLive();
   var source = null;
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
 
   // The link becomes a real button (it opens a dialog; it does not go anywhere).
   var launcher = document.createElement("button");
@@ -181,9 +184,14 @@
       endLive(false);
     });
     source.addEventListener("error", function () {
-      if (source && source.readyState === EventSource.CLOSED) {
-        endLive(false); // refused: this browser may no longer follow the chat
-      }
+      // Refused (this browser may no longer follow the chat) leaves the stream closed.
+      // Leaving the page closes it too, before the page is gone: so look again a moment
+      // later (by then a page being left is gone, and its live state stays for the next).
+      window.setTimeout(function () {
+        if (!leaving && source && source.readyState === EventSource.CLOSED) {
+          endLive(false);
+        }
+      }, 1500);
     });
   }
 
