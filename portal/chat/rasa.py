@@ -71,11 +71,16 @@ class RasaClient:
         return data
 
     def resume(self, sender: str) -> bool:
-        """Resume a paused conversation (`{"event": "resume"}` on its tracker): the
-        assistant answers the citizen's next message again. False when Rasa could not
-        be told (the caller tries again later)."""
+        """Resume a paused conversation: the assistant answers the citizen's next message
+        again. False when Rasa could not be told (the caller tries again later).
+
+        Two events on its tracker: `resume`, then `action_listen`. The action that paused
+        the conversation was its turn's last: Rasa predicted nothing after it, so without
+        the listen the next message would come in the middle of that turn, and the
+        policies would only predict listening (the assistant would answer nothing)."""
         path = f"/conversations/{urllib.parse.quote(sender, safe='')}/tracker/events"
-        return self._api(path, {"event": "resume"}) is not None
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        return self._api(path, events) is not None
 
     def parse(self, text: str) -> str | None:
         """The intent Rasa's NLU gives `text` (`POST /model/parse`; nothing is added to
@@ -85,7 +90,7 @@ class RasaClient:
         name = intent.get("name") if isinstance(intent, dict) else None
         return name if isinstance(name, str) else None
 
-    def _api(self, path: str, payload: dict[str, Any]) -> Any:
+    def _api(self, path: str, payload: Any) -> Any:
         query = "?" + urllib.parse.urlencode({"token": self.token}) if self.token else ""
         request = urllib.request.Request(
             self.base_url.rstrip("/") + path + query,

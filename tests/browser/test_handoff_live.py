@@ -184,7 +184,7 @@ def test_a_citizen_talks_with_a_caseworker_in_the_widget_and_gets_the_assistant_
         expect(log).to_contain_text("Sagsbehandleren har afsluttet chatten. Assistenten er "
                                     "tilbage", timeout=3000)
         expect(with_line).to_be_hidden()
-        assert [e for _c, e, _t in stub.events] == [{"event": "resume"}]
+        assert [e[0] for _c, e, _t in stub.events] == [{"event": "resume"}]
         check(citizen, axe, "citizen-back", PHONE["width"])
         check(worker, axe, "caseworker-ended")
         assert errors == [] and worker_errors == [] and citizen_errors == []

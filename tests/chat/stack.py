@@ -155,9 +155,10 @@ class StubRasa:
     to wait first. `received` keeps the request bodies.
 
     Rasa's HTTP API too: `POST /conversations/<id>/tracker/events` is recorded in
-    `events` as (conversation id, event, token), and `POST /model/parse` answers with
-    `intent` (recorded in `parsed`). `on_message(body)`, if set, runs before the webhook
-    answers (as the action server would call the portal during a turn).
+    `events` as (conversation id, the event or list of events, token), and
+    `POST /model/parse` answers with `intent` (recorded in `parsed`). `on_message(body)`,
+    if set, runs before the webhook answers (as the action server would call the portal
+    during a turn).
     """
 
     def __init__(self) -> None:

@@ -306,3 +306,118 @@ def test_talk_to_a_person_with_the_conversation_sent_along(
         assert "jeg har gæld og kan ikke betale mine regninger" in intake.transcript
         assert "jeg har gæld" not in intake.summary
         assert [c.key for c in intake.consents] == ["share-chat-transcript"]
+
+
+@pytest.fixture()
+def caseworker_on_chat(app: Flask, forget_new_intakes: None) -> Iterator[Any]:
+    """Egedal's CSS team with one caseworker available for chat, in the shared app for
+    one test (a browser of theirs, signed in); afterwards none of it, nor the live chats
+    and rooms made meanwhile."""
+    from sqlalchemy import delete, func, select
+
+    from portal.chat.models import Availability, Handoff
+    from portal.core.extensions import db
+    from portal.core.models import utcnow
+    from portal.livechat.models import Room, RoomMessage
+    from portal.staff import service as staff
+    from portal.staff.models import StaffMember, Unit
+
+    email, password = "live.e2e@test.invalid", "a-long-test-password"
+    with app.app_context():
+        last_room = db.session.scalar(select(func.max(Room.id))) or 0
+        # (`flask demo load` in an earlier test may have left the demo's teams.)
+        unit = staff.get_unit("egedal-css")
+        made_unit = unit is None
+        if made_unit:
+            unit = Unit(slug="egedal-css", kind="team", municipality="egedal",
+                        name="Center for Social Service, Egedal (demo)")
+            db.session.add(unit)
+            db.session.flush()
+        member = staff.create_member(email, "Sara Test", password, ["caseworker"], [unit])
+        db.session.flush()
+        db.session.add(Availability(staff_id=member.id, available=True, seen_at=utcnow()))
+        db.session.commit()
+    browser = app.test_client()
+    page = browser.get("/personale/log-ind").get_data(as_text=True)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    assert browser.post("/personale/log-ind", data={
+        "csrf_token": csrf, "email": email, "password": password}).status_code == 303
+    try:
+        yield browser
+    finally:
+        with app.app_context():
+            new_rooms = select(Room.id).where(Room.id > last_room)
+            db.session.execute(delete(Handoff).where(Handoff.room_id.in_(new_rooms)))
+            db.session.execute(delete(RoomMessage).where(RoomMessage.room_id.in_(new_rooms)))
+            member = db.session.scalar(select(StaffMember).where(StaffMember.email == email))
+            db.session.execute(delete(Availability).where(Availability.staff_id == member.id))
+            from portal.intake.models import Intake
+
+            for intake in db.session.scalars(select(Intake).where(
+                    Intake.room_id.in_(new_rooms))):
+                intake.room_id = None
+            db.session.execute(delete(Room).where(Room.id > last_room))
+            db.session.delete(member)
+            db.session.flush()
+            if made_unit:
+                db.session.execute(delete(Unit).where(Unit.slug == "egedal-css"))
+            db.session.commit()
+
+
+def test_talk_to_a_person_live_with_a_caseworker_and_back_to_the_assistant(
+        visitor: Visitor, app: Flask, caseworker_on_chat):
+    """Through the real assistant: "jeg vil gerne tale med et menneske" hands the chat
+    over; a caseworker of the routed team is available, so the chat goes live; the
+    paused assistant still hears the citizen (and a crisis is answered at once); the
+    caseworker answers and ends the chat; the assistant answers again."""
+    from sqlalchemy import select
+
+    from portal.chat.models import Handoff
+    from portal.core.extensions import db
+    from portal.intake.models import Intake
+    from portal.livechat import service as livechat
+
+    worker = caseworker_on_chat
+    visitor.choose_municipality("egedal")
+    visitor.open_page("/")
+    consent = answer(visitor, "jeg vil gerne tale med et menneske")
+    how = answer(visitor, payload_of(consent, "no"))
+    done = answer(visitor, payload_of(how, "status"))
+    text = " ".join(says(m) for m in done["messages"])
+    assert "Center for Social Service, Egedal (demo) kommer ind i chatten nu" in text, text
+    live = done["live"]
+    assert live["with"] == "Du skriver nu med Sara Test, Center for Social Service, Egedal (demo)."
+    reference = re.search(r"referencenummer er (\S+?)\.", text).group(1)
+    with app.app_context():
+        intake = db.session.scalar(select(Intake).where(Intake.reference == reference))
+        assert intake.channel == "chat" and intake.room_id == live["room"]
+        assert intake.transcript is None and intake.consents == []
+
+    # Live: the citizen's words go to the caseworker; the paused assistant says nothing.
+    status, reply = visitor.say("Hej, er der nogen?")
+    assert status == 200 and reply["messages"] == [] and reply["live"]["room"] == live["room"]
+    # A crisis is still answered at once (the assistant's NLU through its HTTP API).
+    status, crisis = visitor.say("jeg vil ikke leve mere")
+    assert_crisis_first(crisis)
+    with app.app_context():
+        said = [(m.sender, m.body) for m in livechat.messages_after(live["room"])]
+        assert said == [("citizen", "Hej, er der nogen?"), ("citizen", "jeg vil ikke leve mere")]
+        handoff = db.session.scalar(select(Handoff).where(Handoff.room_id == live["room"]))
+        assert handoff.crisis_at is not None
+
+    page = f"/personale/chat/{reference}"
+    html = worker.get(page).get_data(as_text=True)
+    assert "Hej, er der nogen?" in html and 'role="alert"' in html
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+    sent = worker.post(f"/live/rooms/{live['room']}/messages", headers={"X-CSRFToken": csrf},
+                       json={"body": "Hej, jeg er Sara. Jeg er her.", "lang": "da"})
+    assert sent.status_code == 201
+    assert worker.post(page + "/afslut", data={"csrf_token": csrf}).status_code == 303
+    with app.app_context():
+        handoff = db.session.scalar(select(Handoff).where(Handoff.room_id == live["room"]))
+        assert handoff.ended_at is not None
+        assert handoff.resumed_at is not None  # the real Rasa took the resume event
+
+    # The assistant has the conversation again.
+    back = answer(visitor, "min søn ryger hash")
+    assert "live" not in back

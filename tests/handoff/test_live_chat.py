@@ -24,6 +24,8 @@ from tests.livechat.test_live_session import send_json
 from tests.staff.helpers import text_of, token
 
 ASK = "jeg vil gerne tale med et menneske"
+# Resumed, and listening: the paused turn ended with the action that paused it.
+RESUME = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
 def ask_for_a_person(app, rasa, citizen: Citizen) -> dict:
@@ -104,7 +106,7 @@ def test_ending_the_chat_closes_the_room_and_resumes_rasa(handoff_app, rasa, liv
     ended = worker.post(page + "/afslut", data={"csrf_token": token(worker, page)})
     assert ended.status_code == 303
     conversation = handoff_of(handoff_app, made["reference"]).conversation_id
-    assert (conversation, {"event": "resume"}, RASA_TOKEN) in rasa.events
+    assert (conversation, RESUME, RASA_TOKEN) in rasa.events
     assert ("closed", {}) in citizen.stream(room)
     assert "Chatten er afsluttet" in text_of(worker.get(page).get_data(as_text=True))
     # The assistant answers again, and the widget is no longer live.
@@ -127,7 +129,7 @@ def test_a_resume_that_failed_is_tried_again_at_the_next_message(handoff_app, ra
     rasa.reply = [{"text": "Velkommen tilbage."}]
     _status, answer = citizen.say("hallo?")
     assert answer["messages"][0]["text"] == "Velkommen tilbage."
-    assert [e for _c, e, _t in rasa.events] == [{"event": "resume"}]
+    assert [e for _c, e, _t in rasa.events] == [RESUME]
     assert handoff_of(handoff_app, made["reference"]).resumed_at is not None
 
 
