@@ -54,6 +54,7 @@ ROOM_KIND = "handoff"
 CRISIS_INTENT = "crisis"  # the bot's crisis intent (bot/components/crisis_guard.py)
 HEARTBEAT_SECONDS = 15  # how often an open chat page marks its caseworker as seen
 RECENT_HOURS = 12  # ended chats stay on the chat page this long
+MAX_LIVE_HOURS = 12  # a live chat nobody ended ends by itself after this long
 
 
 class HandoffError(ValueError):
@@ -251,11 +252,21 @@ def later_message(intake, team, lang: str) -> str:
 # --- the conversation while live ---------------------------------------------------------------
 
 
-def active_for(conversation_id: str) -> Handoff | None:
-    """The conversation's live handoff that has not ended, if any."""
-    return db.session.scalar(select(Handoff).where(
+def active_for(conversation_id: str, now: dt.datetime | None = None) -> Handoff | None:
+    """The conversation's live handoff that has not ended, if any. One left open for
+    `MAX_LIVE_HOURS` (nobody ended it) ends now: the citizen gets the assistant back
+    (`resume_pending`) instead of writing into a room nobody reads."""
+    now = now or utcnow()
+    handoff = db.session.scalar(select(Handoff).where(
         Handoff.conversation_id == conversation_id, Handoff.ended_at.is_(None)
     ).order_by(Handoff.id.desc()).limit(1))
+    if handoff is not None and handoff.created_at < now - dt.timedelta(hours=MAX_LIVE_HOURS):
+        if handoff.room_id:
+            livechat.close_room(handoff.room_id, now)
+        handoff.ended_at = now
+        db.session.commit()
+        return None
+    return handoff
 
 
 def resume_pending(conversation_id: str, bot: Any) -> None:

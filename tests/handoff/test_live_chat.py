@@ -194,3 +194,21 @@ def test_the_citizen_without_the_grant_cannot_follow_the_room(handoff_app, live_
     stranger = Citizen(handoff_app)
     room = made["answer"]["live"]["room"]
     assert stranger.client.get(f"/live/rooms/{room}/events?lang=da").status_code == 403
+
+
+def test_a_chat_nobody_ended_ends_by_itself_and_the_assistant_is_back(
+        handoff_app, rasa, live_chat):
+    import datetime as dt
+
+    from portal.chat.models import Handoff
+
+    _worker, _id, citizen, made = live_chat
+    with handoff_app.app_context():
+        handoff = db.session.query(Handoff).filter_by(room_id=made["answer"]["live"]["room"]).one()
+        handoff.created_at -= dt.timedelta(hours=13)
+        db.session.commit()
+    rasa.reply = [{"text": "Hvad kan jeg hjælpe med?"}]
+    _status, answer = citizen.say("hallo?")
+    assert answer["messages"][0]["text"] == "Hvad kan jeg hjælpe med?" and "live" not in answer
+    assert [e for _c, e, _t in rasa.events] == [RESUME]
+    assert ("closed", {}) in citizen.stream(made["answer"]["live"]["room"])
