@@ -40,20 +40,22 @@ _PHONE = re.compile(r"\+?[0-9][0-9 \-]{6,30}")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
+def _optional(description: str, max_length: int) -> Any:
+    """An optional string field: absent or a string (the document shows no null)."""
+    return Field(None, max_length=max_length, description=description,
+                 json_schema_extra=lambda schema: schema.pop("default", None))
+
+
 class HandoffContact(BaseModel):
     """How the citizen would like to be contacted if nobody can take the chat now."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     method: Literal["phone", "email", "letter"]
-    phone: str | SkipJsonSchema[None] = Field(None, max_length=40,
-                                              description="Required for `phone`.")
-    email: str | SkipJsonSchema[None] = Field(None, max_length=254,
-                                              description="Required for `email`.")
-    address: str | SkipJsonSchema[None] = Field(None, max_length=500,
-                                                description="Required for `letter`.")
-    times: str | SkipJsonSchema[None] = Field(None, max_length=300,
-                                              description="When it suits (free text).")
+    phone: str | SkipJsonSchema[None] = _optional("Required for `phone`.", 40)
+    email: str | SkipJsonSchema[None] = _optional("Required for `email`.", 254)
+    address: str | SkipJsonSchema[None] = _optional("Required for `letter`.", 500)
+    times: str | SkipJsonSchema[None] = _optional("When it suits (free text).", 300)
 
     @model_validator(mode="after")
     def _detail(self) -> HandoffContact:
