@@ -19,7 +19,8 @@ PUBLIC_ENDPOINTS = {
 }
 # Values for the variables in the routes' paths, so that each route answers 200.
 SAMPLES = {"slug": "u-turn-koebenhavn", "filename": "site.css", "reference": "AB12-CD34",
-           "token": "0" * 24, "room": "1", "step": "hvem"}
+           "token": "0" * 24, "room": "1", "step": "hvem",
+           "consent_id": "1"}
 PAGE_SLUGS = {"guidance.page": {"da": "en-indgang", "en": "one-entrance"}}
 # Routes whose sample cannot answer 200 without data of its own (the session app holds no
 # bookings): what they answer instead. Their cache policy is checked all the same.
@@ -37,6 +38,10 @@ NOT_200 = {
     "treater.schedule": 302,
     "treater.requests": 302,
     "treater.session_page": 302,
+    "caseworker.inbox": 302,
+    "caseworker.intake_page": 302,
+    "caseworker.export": 302,
+    "caseworker.consent_text": 302,
     "staff.oidc_reply": 404,          # single sign-on is off unless configured
     "livechat.events": 403,           # no session page let this browser into the room
     "intake.receipt": 303,            # nothing sent from this browser: to the code form
