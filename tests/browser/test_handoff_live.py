@@ -155,6 +155,8 @@ def test_a_citizen_talks_with_a_caseworker_in_the_widget_and_gets_the_assistant_
         chat_link = worker.locator("[data-chat-list] a").first
         expect(chat_link).to_be_visible(timeout=5000)
         expect(worker.locator("[data-chat-list]")).to_contain_text("Venter på dig")
+        assert worker.title().startswith("(1) venter")
+        check(worker, axe, "caseworker-chat-waiting")
         chat_link.click()
         expect(worker.get_by_role("heading", level=1, name="Livechat")).to_be_visible()
         expect(worker.get_by_text("Situationer: bolig.")).to_be_visible()

@@ -212,3 +212,17 @@ def test_a_chat_nobody_ended_ends_by_itself_and_the_assistant_is_back(
     assert answer["messages"][0]["text"] == "Hvad kan jeg hjælpe med?" and "live" not in answer
     assert [e for _c, e, _t in rasa.events] == [RESUME]
     assert ("closed", {}) in citizen.stream(made["answer"]["live"]["room"])
+
+
+def test_without_javascript_the_caseworker_writes_with_the_form(handoff_app, live_chat):
+    worker, _id, _citizen, made = live_chat
+    room = made["answer"]["live"]["room"]
+    page = f"/personale/chat/{made['reference']}"
+    html = worker.get(page).get_data(as_text=True)
+    assert f'action="/live/rooms/{room}/messages"' in html and "Afslut chatten" in html
+    sent = worker.post(f"/live/rooms/{room}/messages", data={
+        "csrf_token": token(worker, page), "next": page, "lang": "da",
+        "body": "Hej fra formularen"})
+    assert sent.status_code == 303 and sent.headers["Location"].startswith(page)
+    assert room_messages(handoff_app, room) == [("staff", "Hej fra formularen")]
+    assert "Hej fra formularen" in text_of(worker.get(page).get_data(as_text=True))
