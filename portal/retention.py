@@ -10,7 +10,9 @@ hourly; safe to repeat).
    - unfinished intake drafts not touched for `INTAKE_DRAFT_RETENTION_DAYS`;
    - anonymous chats, `ANONYMOUS_CHAT_RETENTION_DAYS` after they ended: the messages of
      the live chats handed over to a caseworker (rooms of kind "handoff", instead of the
-     sessions' period) and the assistant's transcripts kept on intakes from the chat;
+     sessions' period; a live chat nobody ended ends after 12 hours), which assistant
+     conversation they came from, and the assistant's transcripts kept on intakes from
+     the chat;
    - closed intakes, `CLOSED_INTAKE_RETENTION_DAYS` after closing: their personal data
      is deleted; the consent records and a minimal event trail stay (see
      `intake.service.anonymise` for what and why).
@@ -28,6 +30,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.booking import service as booking
+from portal.chat import service as chat
 from portal.core.models import utcnow
 from portal.intake import service as intake
 from portal.livechat import service as livechat
@@ -45,6 +48,7 @@ class Result:
     handoff_messages_deleted: int = 0
     transcripts_deleted: int = 0
     intakes_anonymised: int = 0
+    handoffs_ended: int = 0
 
 
 # The live chats handed over from the assistant to a caseworker (portal/chat/handoff.py).
@@ -59,6 +63,9 @@ def run(now: dt.datetime | None = None) -> Result:
                               exclude=HANDOFF_ROOMS)
     sent = outbox.purge(dt.timedelta(days=config["OUTBOX_RETENTION_DAYS"]), now)
     chat_days = config["ANONYMOUS_CHAT_RETENTION_DAYS"]
+    # Live chats nobody ended close; ended ones forget their assistant conversation.
+    handoffs_ended = chat.handoffs.end_stale(now)
+    chat.handoffs.forget_conversations(chat_days, now)
     return Result(
         closed, messages, sent,
         drafts_deleted=intake.purge_drafts(config["INTAKE_DRAFT_RETENTION_DAYS"], now),
@@ -66,7 +73,8 @@ def run(now: dt.datetime | None = None) -> Result:
         transcripts_deleted=intake.forget_transcripts(
             intake.chat_intakes_to_forget(chat_days, now)),
         intakes_anonymised=intake.anonymise(intake.closed_intakes_to_anonymise(
-            config["CLOSED_INTAKE_RETENTION_DAYS"], now), now))
+            config["CLOSED_INTAKE_RETENTION_DAYS"], now), now),
+        handoffs_ended=handoffs_ended)
 
 
 @retention_cli.command("run")

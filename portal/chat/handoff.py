@@ -269,6 +269,35 @@ def active_for(conversation_id: str, now: dt.datetime | None = None) -> Handoff 
     return handoff
 
 
+def end_stale(now: dt.datetime | None = None) -> int:
+    """End the live chats nobody ended within `MAX_LIVE_HOURS` (`flask retention run`):
+    their rooms close, so their messages are forgotten in time; Rasa is resumed at the
+    citizen's next message (`resume_pending`). Returns how many were ended."""
+    now = now or utcnow()
+    stale = list(db.session.scalars(select(Handoff).where(
+        Handoff.ended_at.is_(None),
+        Handoff.created_at < now - dt.timedelta(hours=MAX_LIVE_HOURS))))
+    for handoff in stale:
+        if handoff.room_id:
+            livechat.close_room(handoff.room_id, now)
+        handoff.ended_at = now
+    db.session.commit()
+    return len(stale)
+
+
+def forget_conversations(days: int, now: dt.datetime | None = None) -> int:
+    """`days` after a live chat ended, forget which assistant conversation it came from
+    (Rasa keeps the citizen's words under that id): the link to the intake goes."""
+    limit = (now or utcnow()) - dt.timedelta(days=days)
+    old = list(db.session.scalars(select(Handoff).where(
+        Handoff.ended_at.is_not(None), Handoff.ended_at < limit,
+        Handoff.conversation_id != "")))
+    for handoff in old:
+        handoff.conversation_id = ""
+    db.session.commit()
+    return len(old)
+
+
 def resume_pending(conversation_id: str, bot: Any) -> None:
     """Ended chats whose Rasa conversation could not be resumed then: try again."""
     for handoff in db.session.scalars(select(Handoff).where(

@@ -226,3 +226,25 @@ def test_without_javascript_the_caseworker_writes_with_the_form(handoff_app, liv
     assert sent.status_code == 303 and sent.headers["Location"].startswith(page)
     assert room_messages(handoff_app, room) == [("staff", "Hej fra formularen")]
     assert "Hej fra formularen" in text_of(worker.get(page).get_data(as_text=True))
+
+
+def test_retention_ends_a_forgotten_chat_and_forgets_its_conversation_id(
+        handoff_app, rasa, live_chat):
+    import datetime as dt
+
+    from portal import retention
+    from portal.core.models import utcnow
+
+    _worker, _id, citizen, made = live_chat
+    room = made["answer"]["live"]["room"]
+    citizen.say("Er der nogen?")
+    later = utcnow() + dt.timedelta(hours=13)
+    with handoff_app.app_context():
+        assert retention.run(later).handoffs_ended >= 1
+    assert handoff_of(handoff_app, made["reference"]).ended_at is not None
+    assert ("closed", {}) in citizen.stream(room)
+    days = handoff_app.config["ANONYMOUS_CHAT_RETENTION_DAYS"]
+    with handoff_app.app_context():
+        retention.run(later + dt.timedelta(days=days, minutes=1))
+    assert handoff_of(handoff_app, made["reference"]).conversation_id == ""
+    assert room_messages(handoff_app, room) == []
