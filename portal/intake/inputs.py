@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.json_schema import SkipJsonSchema
 
 from portal.catalogue import service as catalogue
-from portal.core.api.models import absent, invalid
+from portal.core.api.models import absent, invalid, no_default
 from portal.core.i18n import DEFAULT, LANGUAGES, Language
 from portal.intake.models import AGENCIES, ASKERS, AUTHORITIES, CONTACT_METHODS, NEEDS, URGENCIES
 from portal.intake.service import IntakeData
@@ -243,15 +243,18 @@ class ContactInput(BaseModel):
 
     method: Literal[CONTACT_METHODS]  # type: ignore[valid-type]
     phone: str | SkipJsonSchema[None] = Field(
-        None, validate_default=True, max_length=40,
+        None, validate_default=True, max_length=40, json_schema_extra=no_default,
         description="Required for `phone`: 8 digits, or + and the country code.")
     email: str | SkipJsonSchema[None] = Field(None, validate_default=True,
                                               max_length=MAX_EMAIL,
+                                              json_schema_extra=no_default,
                                               description="Required for `email`.")
     address: str | SkipJsonSchema[None] = Field(None, validate_default=True,
                                                 max_length=MAX_ADDRESS,
+                                                json_schema_extra=no_default,
                                                 description="Required for `letter`.")
     times: str | SkipJsonSchema[None] = Field(None, max_length=MAX_TIMES,
+                                              json_schema_extra=no_default,
                                               description="When it suits (free text).")
     interpreter_language: str | SkipJsonSchema[None] = absent(
         "With the `interpreter` need: the language the interpreter should speak.")

@@ -22,7 +22,9 @@ from pydantic_core import PydanticCustomError
 from portal.core.i18n import DEFAULT, LANGUAGES, Language
 
 
-def _no_default(schema: dict[str, Any]) -> None:
+def no_default(schema: dict[str, Any]) -> None:
+    """For `json_schema_extra`: a `T | SkipJsonSchema[None]` field defaulting to None
+    shows no `default: null` (which its own type would refuse)."""
     schema.pop("default", None)
 
 
@@ -34,7 +36,7 @@ def absent(description: str) -> Any:
     """A field left out of the JSON (not null) when it has no value: declare it as
     `name: T | SkipJsonSchema[None] = absent("...")` (the document shows it as optional)."""
     return Field(None, description=description, exclude_if=_is_none,
-                 json_schema_extra=_no_default)
+                 json_schema_extra=no_default)
 
 
 class ApiError(BaseModel):
