@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-import flask_babel
 from flask import Blueprint, Response, g, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -38,7 +37,6 @@ from portal.core.api import PREFIX
 from portal.core.api.models import ApiError, BadParameter, LangQuery, invalid
 from portal.core.api.spec import declare
 from portal.core.extensions import csrf
-from portal.core.i18n import LANGUAGES
 from portal.core.models import utcnow
 
 bp = Blueprint("booking_api", __name__, url_prefix=PREFIX)
@@ -151,16 +149,6 @@ class BookingCode(BaseModel):
 
 
 # --- endpoints -------------------------------------------------------------------------
-
-
-@bp.before_request
-def _language_of_the_body() -> None:
-    """A booking's messages are in the language it asks for (`lang` in the body)."""
-    if request.method == "POST":
-        body = request.get_json(silent=True)
-        if isinstance(body, dict) and body.get("lang") in LANGUAGES:
-            g.lang = body["lang"]
-            flask_babel.refresh()
 
 
 @bp.get("/offers/<slug>/slots")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-import flask_babel
 from flask import Blueprint, g, request, url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -30,7 +29,7 @@ from portal.core.api import PREFIX
 from portal.core.api.models import ApiError, BadParameter, LangQuery, invalid
 from portal.core.api.spec import declare
 from portal.core.extensions import csrf
-from portal.core.i18n import LANGUAGES, TIMEZONE
+from portal.core.i18n import TIMEZONE
 from portal.intake import inputs, service
 from portal.intake.inputs import IntakeInput
 from portal.intake.models import STATUSES, Consent, Intake
@@ -121,16 +120,6 @@ class IntakeCode(BaseModel):
 
 
 # --- endpoints ---------------------------------------------------------------------------
-
-
-@bp.before_request
-def _language_of_the_body() -> None:
-    """An intake's messages are in the language it asks for (`lang` in the body)."""
-    if request.method == "POST":
-        body = request.get_json(silent=True)
-        if isinstance(body, dict) and body.get("lang") in LANGUAGES:
-            g.lang = body["lang"]
-            flask_babel.refresh()
 
 
 @bp.get("/consent-texts")

@@ -15,7 +15,10 @@ Breaking changes go to a new version; v1 only ever gains fields.
 
 from __future__ import annotations
 
+import flask_babel
 from flask import Flask, g, request
+
+from portal.core.i18n import LANGUAGES
 
 PREFIX = "/api/v1"
 
@@ -34,3 +37,14 @@ def init_app(app: Flask) -> None:
             g.api_client = clients.authenticate(request.headers.get("Authorization"))
             if g.api_client is None:
                 clients.limit_anonymous_client()
+            use_language_of_the_body()
+
+
+def use_language_of_the_body() -> None:
+    """A POST's messages (its errors too) are in the language its JSON body asks for
+    (`lang`), before validation: the bookings, intakes and handoffs all take one."""
+    if request.method == "POST":
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and body.get("lang") in LANGUAGES:
+            g.lang = body["lang"]
+            flask_babel.refresh()
