@@ -210,6 +210,7 @@ def create(request: HandoffRequest, now: dt.datetime | None = None) -> Created:
                           room_id=room.id, caseworker_id=caseworker.id, lang=request.lang,
                           created_at=now)
         db.session.add(handoff)
+        intakes.note_live_chat(intake.id, True, caseworker.id, now)
         db.session.commit()
         message = live_message(team, request.lang)
     else:
@@ -264,6 +265,7 @@ def active_for(conversation_id: str, now: dt.datetime | None = None) -> Handoff 
         if handoff.room_id:
             livechat.close_room(handoff.room_id, now)
         handoff.ended_at = now
+        intakes.note_live_chat(handoff.intake_id, False, None, now)
         db.session.commit()
         return None
     return handoff
@@ -281,6 +283,7 @@ def end_stale(now: dt.datetime | None = None) -> int:
         if handoff.room_id:
             livechat.close_room(handoff.room_id, now)
         handoff.ended_at = now
+        intakes.note_live_chat(handoff.intake_id, False, None, now)
     db.session.commit()
     return len(stale)
 
@@ -334,6 +337,7 @@ def end(handoff: Handoff, member, bot: Any, now: dt.datetime | None = None) -> N
             livechat.close_room(handoff.room_id, now)
         handoff.ended_at = now
         handoff.ended_by = member.id
+        intakes.note_live_chat(handoff.intake_id, False, member.id, now)
         db.session.commit()
     if handoff.resumed_at is None:
         _resume(handoff, bot)

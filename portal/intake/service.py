@@ -285,6 +285,15 @@ def add_information(intake: Intake, text: str) -> IntakeEvent:
     return event
 
 
+def note_live_chat(intake_id: int, started: bool, staff_id: int | None,
+                   now: dt.datetime | None = None) -> None:
+    """The history notes that a live chat with a caseworker started or ended (never its
+    words). Added to the caller's transaction."""
+    db.session.add(IntakeEvent(intake_id=intake_id, staff_id=staff_id,
+                               kind="live_chat_started" if started else "live_chat_ended",
+                               created_at=now or utcnow()))
+
+
 def active_consents(intake: Intake) -> list[Consent]:
     return [c for c in intake.consents if c.withdrawn_at is None]
 

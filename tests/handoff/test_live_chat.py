@@ -118,6 +118,19 @@ def test_ending_the_chat_closes_the_room_and_resumes_rasa(handoff_app, rasa, liv
     assert room_messages(handoff_app, room) == []
 
 
+def test_the_handoff_page_links_to_the_live_chat_and_its_history_notes_it(
+        handoff_app, rasa, live_chat):
+    worker, _id, _citizen, made = live_chat
+    intake_page = f"/personale/henvendelser/{made['reference']}"
+    chat_page = f"/personale/chat/{made['reference']}"
+    html = worker.get(intake_page).get_data(as_text=True)
+    assert f'href="{chat_page}"' in html
+    assert "Livechat med Test " in text_of(html)
+    worker.post(chat_page + "/afslut", data={"csrf_token": token(worker, chat_page)})
+    assert "Livechat afsluttet af Test " in text_of(worker.get(intake_page).get_data(
+        as_text=True))
+
+
 def test_a_resume_that_failed_is_tried_again_at_the_next_message(handoff_app, rasa, live_chat):
     worker, _id, citizen, made = live_chat
     working = handoff_app.extensions["chat_bot"]
