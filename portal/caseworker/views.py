@@ -44,6 +44,11 @@ REFUSALS = {
 }
 
 
+def _untypable() -> str:
+    """The same words as the citizen's intake uses."""
+    return _("The text may only hold letters, digits, spaces and punctuation.")
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
     staff.register_page(app, "caseworker.inbox", _l("Intakes"), staff.CASEWORKER)
@@ -148,6 +153,8 @@ def hand_over(lang: str, reference: str):
         errors["team"] = _("Choose the team to hand the intake to.")
     if not form["reason"].strip():
         errors["reason"] = _("Write why you hand the intake over.")
+    elif not service.typable(form["reason"]):
+        errors["reason"] = _untypable()
     elif len(form["reason"]) > service.MAX_REASON:
         errors["reason"] = _("Write at most %(n)d characters.", n=service.MAX_REASON)
     if not service.can_manage(_me(), intake):
@@ -175,7 +182,9 @@ def log_contact(lang: str, reference: str):
     errors = {}
     if form["method"] not in service.CONTACT_METHODS:
         errors["contact_method"] = _("Choose how you were in contact.")
-    if len(form["note"]) > service.MAX_NOTE:
+    if not service.typable(form["note"]):
+        errors["contact_note"] = _untypable()
+    elif len(form["note"]) > service.MAX_NOTE:
         errors["contact_note"] = _("Write at most %(n)d characters.", n=service.MAX_NOTE)
     if errors:
         return _page(lang, intake, errors, {f"contact_{k}": v for k, v in form.items()}, 400)
@@ -195,6 +204,8 @@ def close(lang: str, reference: str):
     errors = {}
     if not form["close_reason"].strip():
         errors["close_reason"] = _("Write why the intake is closed.")
+    elif not service.typable(form["close_reason"]):
+        errors["close_reason"] = _untypable()
     elif len(form["close_reason"]) > service.MAX_REASON:
         errors["close_reason"] = _("Write at most %(n)d characters.", n=service.MAX_REASON)
     if errors:

@@ -34,8 +34,10 @@ MAX_EMAIL = 254
 MAX_ITEMS = 30
 MAX_CONSENTS = 30
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# Lone surrogates (JSON's "\ud800") are no characters: they cannot be written as UTF-8
+# into a page, an export or an e-mail.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _PHONE_FILLER = re.compile(r"[\s().\-/]")
 _DANISH_PHONE = re.compile(r"^[0-9]{8}$")

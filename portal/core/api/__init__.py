@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import flask_babel
 from flask import Flask, g, request
+from flask_babel import gettext as _
 
 from portal.core.i18n import LANGUAGES
 
@@ -44,7 +45,12 @@ def use_language_of_the_body() -> None:
     """A POST's messages (its errors too) are in the language its JSON body asks for
     (`lang`), before validation: the bookings, intakes and handoffs all take one."""
     if request.method == "POST":
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # "[[[[…" nested too deep: not a ValueError, so not silent
+            from portal.core.api.models import BadParameter
+
+            raise BadParameter({"request": _("The request could not be read.")}) from None
         if isinstance(body, dict) and body.get("lang") in LANGUAGES:
             g.lang = body["lang"]
             flask_babel.refresh()
