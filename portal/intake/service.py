@@ -171,16 +171,18 @@ def submit(data: IntakeData, channel: str, now: dt.datetime | None = None) -> Su
     if errors:
         raise IntakeError(errors)
     code = codes.new_code()
+    awaiting = needs_citizens_consent(data.asker, data.authority)
     intake = Intake(
         reference=codes.new_reference(), code_hash=codes.hash_code(code), channel=channel,
-        status=AWAITING_CONSENT if needs_citizens_consent(data.asker, data.authority)
-        else RECEIVED,
+        status=AWAITING_CONSENT if awaiting else RECEIVED,
         lang=data.lang, municipality=data.municipality, asker=data.asker,
         authority=data.authority, situations=list(data.situations), story=data.story,
         goals=data.goals, agencies=list(data.agencies), agencies_other=data.agencies_other,
         contact=dict(data.contact), needs=list(data.needs), urgency=data.urgency,
         summary=data.summary, transcript=data.transcript, created_at=now,
-        contact_due_at=contact_due(now))
+        # The team may not start before the citizen has consented: the deadline for the
+        # first contact runs from then (give_consents), not from a relative's request.
+        contact_due_at=None if awaiting else contact_due(now))
     team = route(data.municipality, data.situations)
     intake.team_id = team.id if team else None
     capacity = "self" if data.asker == "self" else data.authority
@@ -269,6 +271,7 @@ def give_consents(intake: Intake, text_ids: list[int], given_by: str, capacity: 
         added.append(consent)
     if intake.status == AWAITING_CONSENT and given_by == "self":
         intake.status = RECEIVED
+        intake.contact_due_at = contact_due(now)  # the team starts now
     intake.events.append(IntakeEvent(kind="consent_given", note=", ".join(
         f"{c.key} v{c.version}" for c in added)))
     db.session.commit()
