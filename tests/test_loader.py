@@ -215,3 +215,21 @@ def test_broken_content_is_not_loaded(fresh, content_dir):
     assert "content/offers/busk-bornholm.yml: access: " in result.output
     assert "Loaded" not in result.output
     assert dump(fresh) == before  # not even the valid part (the deletion) was applied
+
+
+def test_an_edited_routing_table_moves_only_what_changed(fresh, content_dir):
+    """A team changed for one situation in content/routing.yml: that row changes in
+    place, a municipality added gets its rows, nothing else is touched."""
+    load(fresh, content_dir)
+    before = {r[0]: r for r in dump(fresh)["routing_rules"]}
+
+    def change(data):
+        data["municipalities"]["egedal"]["teams"]["debt"] = "jobcenter"
+        data["municipalities"]["fredericia"]["teams"].pop("violence")
+
+    edit(content_dir / "routing.yml", change)
+    load(fresh, content_dir)
+    after = {r[0]: r for r in dump(fresh)["routing_rules"]}
+    assert after.keys() == before.keys()
+    changed = {(r[1], r[2], r[3]) for i, r in after.items() if r != before[i]}
+    assert changed == {("egedal", "debt", "jobcenter"), ("fredericia", "violence", "din-indgang")}

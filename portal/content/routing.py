@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.content.problems import Problem
@@ -34,10 +34,10 @@ def check(file: str, routing: RoutingFile, situation_slugs: set[str],
 
 
 def sync(session: Session, routing: RoutingFile) -> None:
-    """The routing table is rebuilt on every load (nothing points at its rows): for the
-    default and for each municipality with its own rules, a row per situation (its team,
-    and its rank: 0 is the weightiest) and a fallback row (situation "")."""
-    session.execute(delete(RoutingRule))
+    """The routing table as the file says: for the default and for each municipality
+    with its own rules, a row per situation (its team, and its rank: 0 is the
+    weightiest) and a fallback row (situation ""). Rows are updated in place, added or
+    removed, so loading the same file twice changes nothing (nothing points at them)."""
     rank = {situation: i for i, situation in enumerate(routing.order)}
     default = routing.default
 
@@ -49,10 +49,18 @@ def sync(session: Session, routing: RoutingFile) -> None:
                 return teams.fallback
         return default.teams.get(situation, default.fallback)
 
+    wanted: dict[tuple[str, str], tuple[str, int]] = {}
     for municipality, teams in [("", None), *routing.municipalities.items()]:
         for situation in routing.order:
-            session.add(RoutingRule(municipality=municipality, situation=situation,
-                                    team=team_for(teams, situation), rank=rank[situation]))
+            wanted[municipality, situation] = (team_for(teams, situation), rank[situation])
         fallback = (teams.fallback if teams and teams.fallback else default.fallback)
-        session.add(RoutingRule(municipality=municipality, situation="", team=fallback,
-                                rank=len(rank)))
+        wanted[municipality, ""] = (fallback, len(rank))
+    for row in session.scalars(select(RoutingRule)):
+        target = wanted.pop((row.municipality, row.situation), None)
+        if target is None:
+            session.delete(row)
+        else:
+            row.team, row.rank = target
+    for (municipality, situation), (team, position) in wanted.items():
+        session.add(RoutingRule(municipality=municipality, situation=situation, team=team,
+                                rank=position))
