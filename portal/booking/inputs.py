@@ -24,14 +24,12 @@ from portal.booking.models import CHANNELS
 from portal.booking.slots import parse_slot_id
 from portal.core.api.models import BadParameter, bad_parameters, invalid
 from portal.core.i18n import DEFAULT, LANGUAGES, Language
+from portal.core.text import typable
 
 MAX_ALIAS = 60
 MAX_EMAIL = 254
 MAX_WISHES = 500
 MAX_SLOT_ID = 30
-# Control characters (newlines and tabs too, except where a text may have lines).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 # One @, something before it, a dot in the domain, no spaces: what a typo usually breaks.
 # (Whether the address exists only the mail server knows.)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -51,7 +49,7 @@ def _text(value: Any, name: str) -> str:
 
 def _alias(value: Any) -> str | None:
     alias = _text(value, "alias")
-    if _CONTROL.search(alias):
+    if not typable(alias):
         raise invalid(_("The name may only hold letters, digits, spaces and punctuation."))
     if len(alias) > MAX_ALIAS:
         raise invalid(_("The name is too long (at most %(n)d characters).", n=MAX_ALIAS))
@@ -62,7 +60,7 @@ def _email(value: Any) -> str | None:
     email = _text(value, "email")
     if not email:
         return None
-    if len(email) > MAX_EMAIL or _CONTROL.search(email) or not _EMAIL.match(email):
+    if len(email) > MAX_EMAIL or not typable(email) or not _EMAIL.match(email):
         raise invalid(_("Write the e-mail address like this: name@example.dk."))
     return email
 
@@ -187,7 +185,7 @@ class RequestInput(BaseModel):
     @classmethod
     def _wishes(cls, value: Any) -> str:
         wishes = _text(value, "wishes").replace("\r\n", "\n")
-        if _CONTROL_BUT_LINES.search(wishes):
+        if not typable(wishes, lines=True):
             raise invalid(_("The text may only hold letters, digits, spaces and punctuation."))
         if len(wishes) > MAX_WISHES:
             raise invalid(_("The text is too long (at most %(n)d characters).", n=MAX_WISHES))

@@ -13,11 +13,11 @@ Every view of personal data and every action is written to the audit log
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from portal.catalogue import service as catalogue
 from portal.core import audit
+from portal.core import text as text_rules
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.intake import service as intakes
@@ -30,14 +30,11 @@ MAX_NOTE = 2000
 MAX_REASON = 1000
 RECENTLY_CLOSED_DAYS = 30
 URGENCY_ORDER = {"today": 0, "this-week": 1, "no-hurry": 2}
-# What no keyboard types (NUL, escapes, lone surrogates): PostgreSQL refuses NUL in text,
-# and the citizen's intake refuses the same characters.
-_UNTYPABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def typable(text: str) -> bool:
     """Whether a reason or note holds only what people type (line breaks included)."""
-    return not _UNTYPABLE.search(text)
+    return text_rules.typable(text, lines=True)
 
 
 class NotAllowed(Exception):

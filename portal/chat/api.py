@@ -15,7 +15,6 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-import flask_babel
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -29,7 +28,8 @@ from portal.core.api import PREFIX
 from portal.core.api.models import ApiError, BadParameter, invalid
 from portal.core.api.spec import declare
 from portal.core.extensions import csrf
-from portal.core.i18n import DEFAULT, LANGUAGES, Language
+from portal.core.i18n import DEFAULT, Language
+from portal.core.text import typable
 
 bp = Blueprint("chat_api", __name__, url_prefix=PREFIX)
 
@@ -46,6 +46,13 @@ def _optional(description: str, max_length: int) -> Any:
                  json_schema_extra=lambda schema: schema.pop("default", None))
 
 
+def _typed(value: str | None, lines: bool) -> str | None:
+    """Text as people type it (a stray NUL or lone surrogate is refused, not stored)."""
+    if value is not None and not typable(value, lines):
+        raise invalid(_("The text may only hold letters, digits, spaces and punctuation."))
+    return value
+
+
 class HandoffContact(BaseModel):
     """How the citizen would like to be contacted if nobody can take the chat now."""
 
@@ -56,6 +63,11 @@ class HandoffContact(BaseModel):
     email: str | SkipJsonSchema[None] = _optional("Required for `email`.", 254)
     address: str | SkipJsonSchema[None] = _optional("Required for `letter`.", 500)
     times: str | SkipJsonSchema[None] = _optional("When it suits (free text).", 300)
+
+    @field_validator("phone", "email", "address", "times")
+    @classmethod
+    def _typed(cls, value: str | None) -> str | None:
+        return _typed(value, lines=False)
 
     @model_validator(mode="after")
     def _detail(self) -> HandoffContact:
@@ -97,6 +109,11 @@ class HandoffInput(BaseModel):
     contact: HandoffContact | None = Field(None, description="How to be contacted if "
                                                              "nobody can take the chat now.")
 
+    @field_validator("summary", "transcript")
+    @classmethod
+    def _lines(cls, value: str | None) -> str | None:
+        return _typed(value, lines=True)
+
     @field_validator("municipality", mode="before")
     @classmethod
     def _municipality(cls, value: Any) -> Any:
@@ -131,14 +148,9 @@ class HandoffCreated(BaseModel):
 
 
 @bp.before_request
-def _token_and_language():
-    """Only the action server (with its token) hands a chat over; messages in the body's
-    language."""
-    if request.method == "POST":
-        body = request.get_json(silent=True)
-        if isinstance(body, dict) and body.get("lang") in LANGUAGES:
-            g.lang = body["lang"]
-            flask_babel.refresh()
+def _only_with_the_token():
+    """Only the action server (with its token) hands a chat over (the message is in the
+    body's language: core.api sets it for every POST)."""
     if g.get("api_client") is None:
         response = jsonify(error="unauthorized",
                            message=_("Only the chat assistant, with its token, can hand a "

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 # The handoff to a person: its rules are in handoff.py; other areas (the caseworker's
 # live chat page) reach them as `chat.service.handoffs`.
 from portal.chat import handoff as handoffs  # noqa: F401
+from portal.core.text import strip_untypable
 
 MAX_MESSAGE_LENGTH = 1000
 MAX_TEXT_LENGTH = 4000
@@ -31,7 +32,6 @@ MAX_LINKS = 12
 CRISIS_PHONE = "112"
 LIVSLINIEN_PHONE = "70201201"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEL = re.compile(r"tel:(\+?[0-9][0-9 \-]{1,30})", re.IGNORECASE)
 
 
@@ -87,7 +87,7 @@ def clean_message(value: object) -> str:
     """The citizen's message, trimmed; raises MessageError when empty or too long."""
     if not isinstance(value, str):
         raise MessageError("empty")
-    text = _CONTROL.sub("", value).strip()
+    text = strip_untypable(value).strip()
     if not text:
         raise MessageError("empty")
     if len(text) > MAX_MESSAGE_LENGTH:
@@ -119,7 +119,7 @@ def safe_url(value: object) -> str | None:
 def _text(value: object, limit: int) -> str:
     if not isinstance(value, str):
         return ""
-    return _CONTROL.sub("", value).strip()[:limit]
+    return strip_untypable(value).strip()[:limit]
 
 
 def _buttons(value: object) -> list[Button]:

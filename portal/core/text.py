@@ -1,4 +1,5 @@
-"""Text normalisation for search: how citizens write versus how offers are written.
+"""Text: what no keyboard types (`typable`, `strip_untypable`), and normalisation for
+search: how citizens write versus how offers are written.
 
 Citizens type on phones without æ/ø/å ("paaroerende", "son" for "søn", "gaeld"), with
 typos and in everyday words. Both the index and the query go through `tokens`, which
@@ -57,3 +58,23 @@ def tokens(text: str) -> list[str]:
 def phrase(text: str) -> str:
     """A phrase as a space-joined word sequence, for matching inside a query."""
     return " ".join(words(text))
+
+
+# What no keyboard types: control characters (NUL, escapes; PostgreSQL refuses NUL in
+# text), C1 controls, the Unicode line and paragraph separators, and lone surrogates
+# (JSON's "\ud800": no character at all, it cannot be written as UTF-8 into a page, an
+# export or an e-mail). `lines`: newlines and tabs are typed in a text box.
+_UNTYPABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNTYPABLE_IN_LINES = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def typable(text: str, lines: bool = False) -> bool:
+    """Whether `text` holds only what people type (with `lines`: line breaks and tabs too).
+    Form fields refuse the rest with a message; chat messages drop it (`strip_untypable`)."""
+    return not (_UNTYPABLE_IN_LINES if lines else _UNTYPABLE).search(text)
+
+
+def strip_untypable(text: str) -> str:
+    """`text` without what people do not type, line breaks and tabs kept."""
+    return _UNTYPABLE_IN_LINES.sub("", text)

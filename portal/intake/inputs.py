@@ -21,6 +21,7 @@ from pydantic.json_schema import SkipJsonSchema
 from portal.catalogue import service as catalogue
 from portal.core.api.models import absent, invalid, no_default
 from portal.core.i18n import DEFAULT, LANGUAGES, Language
+from portal.core.text import typable
 from portal.intake.models import AGENCIES, ASKERS, AUTHORITIES, CONTACT_METHODS, NEEDS, URGENCIES
 from portal.intake.service import IntakeData
 
@@ -34,10 +35,6 @@ MAX_EMAIL = 254
 MAX_ITEMS = 30
 MAX_CONSENTS = 30
 
-# Lone surrogates (JSON's "\ud800") are no characters: they cannot be written as UTF-8
-# into a page, an export or an e-mail.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _PHONE_FILLER = re.compile(r"[\s().\-/]")
 _DANISH_PHONE = re.compile(r"^[0-9]{8}$")
@@ -61,7 +58,7 @@ def _text(value: Any, limit: int, lines: bool = False) -> str:
     if not isinstance(value, str):
         raise Invalid(_("Write it as text."))
     text = value.replace("\r\n", "\n").strip()
-    if (_CONTROL_BUT_LINES if lines else _CONTROL).search(text):
+    if not typable(text, lines):
         raise Invalid(_("The text may only hold letters, digits, spaces and punctuation."))
     if len(text) > limit:
         raise Invalid(_("The text is too long (at most %(n)d characters).", n=limit))

@@ -8,7 +8,6 @@ after the room was closed (`purge`, run by `flask retention run`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -17,9 +16,8 @@ from sqlalchemy import delete, func, select
 
 from portal.core.extensions import db
 from portal.core.models import utcnow
+from portal.core.text import strip_untypable
 from portal.livechat.models import CITIZEN, MAX_MESSAGE_LENGTH, STAFF, Room, RoomMessage
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class MessageRefused(ValueError):
@@ -44,7 +42,7 @@ def get_room(room_id: int) -> Room | None:
 def clean(body: object) -> str:
     if not isinstance(body, str):
         raise MessageRefused("empty")
-    text = _CONTROL.sub("", body).strip()
+    text = strip_untypable(body).strip()
     if not text:
         raise MessageRefused("empty")
     if len(text) > MAX_MESSAGE_LENGTH:

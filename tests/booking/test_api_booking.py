@@ -207,6 +207,8 @@ def test_a_taken_time_is_a_409_with_the_next_free_times(api_app):
     ({"channel": "video"}, "slot_id"),               # the alcohol treatment is chat only
     ({"alias": "x" * 61}, "alias"),
     ({"alias": "Kim\u0000"}, "alias"),
+    ({"alias": "Kim\ud800"}, "alias"),              # a lone surrogate: no character at all
+    ({"email": "kim\u2028@b.dk"}, "email"),
     ({"alias": ["Kim"]}, "alias"),
     ({"email": "kim@"}, "email"),
     ({"email": "a@b@c.dk"}, "email"),

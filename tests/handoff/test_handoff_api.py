@@ -25,6 +25,13 @@ def transcript_consent_id(app, municipality: str = "egedal", lang: str = "da") -
         return next(t.id for t in intakes.consent_texts(municipality, lang) if t.transcript)
 
 
+def count_intakes(app) -> int:
+    from portal.intake.models import Intake
+
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count(Intake.id)))
+
+
 def other_consent_id(app) -> int:
     from portal.intake import service as intakes
 
@@ -130,6 +137,31 @@ def test_bad_requests_are_named_in_the_asked_language(handoff_app):
     situation = client.post("/api/v1/handoffs", headers=AUTH,
                             json=handoff_body(situations=["not-a-situation"]))
     assert situation.status_code == 400 and "situations" in situation.get_json()["errors"]
+
+
+def test_untypable_text_and_a_body_that_is_not_json_are_refused_not_stored(handoff_app):
+    """A NUL (PostgreSQL refuses it) or a lone surrogate (no character: it cannot be
+    written as UTF-8) from the action server is a 400 naming the field, never a 500."""
+    client = handoff_app.test_client()
+    consent = transcript_consent_id(handoff_app)
+    before = count_intakes(handoff_app)
+    nul = client.post("/api/v1/handoffs", headers=AUTH,
+                      json=handoff_body(summary="Situationer:\x00 bolig"))
+    assert nul.get_json()["errors"]["summary"] == ("Teksten må kun have bogstaver, tal, "
+                                                   "mellemrum og tegnsætning.")
+    for fields, field in (({"summary": "Situationer:\x00 bolig"}, "summary"),
+                          ({"transcript": "bruger: hej \ud800", "transcript_consent_id":
+                            consent}, "transcript"),
+                          ({"contact": {"method": "email", "email": "a\x1b@b.dk"}},
+                           "contact.email")):
+        response = client.post("/api/v1/handoffs", headers=AUTH, json=handoff_body(**fields))
+        assert response.status_code == 400, fields
+        assert field in response.get_json()["errors"], response.get_json()
+    broken = client.post("/api/v1/handoffs", headers={**AUTH, "Content-Type":
+                                                       "application/json"}, data="{")
+    assert broken.status_code == 400
+    assert broken.get_json()["errors"] == {"request": "Forespørgslen kunne ikke læses."}
+    assert count_intakes(handoff_app) == before
 
 
 def test_the_endpoint_is_in_the_openapi_document(handoff_app):

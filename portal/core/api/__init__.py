@@ -45,12 +45,15 @@ def use_language_of_the_body() -> None:
     """A POST's messages (its errors too) are in the language its JSON body asks for
     (`lang`), before validation: the bookings, intakes and handoffs all take one."""
     if request.method == "POST":
+        from portal.core.api.models import BadParameter
+
         try:
             body = request.get_json(silent=True)
         except RecursionError:  # "[[[[…" nested too deep: not a ValueError, so not silent
-            from portal.core.api.models import BadParameter
-
             raise BadParameter({"request": _("The request could not be read.")}) from None
+        if body is None and request.is_json and request.get_data():
+            # Not JSON at all ("{"): say so, rather than that every field is missing.
+            raise BadParameter({"request": _("The request could not be read.")})
         if isinstance(body, dict) and body.get("lang") in LANGUAGES:
             g.lang = body["lang"]
             flask_babel.refresh()
