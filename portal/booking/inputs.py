@@ -13,7 +13,6 @@ earlier one's value (`info.data`), e.g. the phone number is required for phone s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from portal.booking.models import CHANNELS
 from portal.booking.slots import parse_slot_id
+from portal.core import contact
 from portal.core.api.models import BadParameter, bad_parameters, invalid
 from portal.core.i18n import DEFAULT, LANGUAGES, Language
 from portal.core.text import typable
@@ -30,12 +30,6 @@ MAX_ALIAS = 60
 MAX_EMAIL = 254
 MAX_WISHES = 500
 MAX_SLOT_ID = 30
-# One @, something before it, a dot in the domain, no spaces: what a typo usually breaks.
-# (Whether the address exists only the mail server knows.)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_PHONE_FILLER = re.compile(r"[\s().\-/]")
-_DANISH_PHONE = re.compile(r"^[0-9]{8}$")
-_INTERNATIONAL_PHONE = re.compile(r"^(?:\+|00)([1-9][0-9]{6,14})$")  # E.164: up to 15 digits
 
 
 def _text(value: Any, name: str) -> str:
@@ -60,7 +54,7 @@ def _email(value: Any) -> str | None:
     email = _text(value, "email")
     if not email:
         return None
-    if len(email) > MAX_EMAIL or not typable(email) or not _EMAIL.match(email):
+    if len(email) > MAX_EMAIL or not typable(email) or not contact.is_email(email):
         raise invalid(_("Write the e-mail address like this: name@example.dk."))
     return email
 
@@ -71,12 +65,9 @@ def _phone(value: Any) -> str | None:
     raw = _text(value, "phone")
     if not raw:
         return None
-    digits = _PHONE_FILLER.sub("", raw)
-    if _DANISH_PHONE.match(digits):
-        return "+45" + digits
-    international = _INTERNATIONAL_PHONE.match(digits)
-    if international:
-        return "+" + international.group(1)
+    number = contact.phone_number(raw)
+    if number:
+        return number
     raise invalid(_("Write a Danish phone number with 8 digits, or an international number "
                     "that starts with + and the country code."))
 

@@ -12,7 +12,6 @@ handoff.py.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
 
 from flask import Blueprint, g, jsonify, request, url_for
@@ -24,6 +23,7 @@ from werkzeug.routing import BuildError
 
 from portal.catalogue import service as catalogue
 from portal.chat import handoff
+from portal.core import contact
 from portal.core.api import PREFIX
 from portal.core.api.models import ApiError, BadParameter, invalid
 from portal.core.api.spec import declare
@@ -36,8 +36,6 @@ bp = Blueprint("chat_api", __name__, url_prefix=PREFIX)
 MAX_SUMMARY = 4000
 MAX_TRANSCRIPT = 100_000
 MAX_SITUATIONS = 20
-_PHONE = re.compile(r"\+?[0-9][0-9 \-]{6,30}")
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 def _optional(description: str, max_length: int) -> Any:
@@ -71,17 +69,18 @@ class HandoffContact(BaseModel):
 
     @model_validator(mode="after")
     def _detail(self) -> HandoffContact:
-        if self.method == "phone" and not _PHONE.fullmatch((self.phone or "").strip()):
+        if self.method == "phone" and not contact.phone_number((self.phone or "").strip()):
             raise invalid(_("Write the phone number to call: 8 digits, or + and the "
                             "country code."))
-        if self.method == "email" and not _EMAIL.fullmatch((self.email or "").strip()):
+        if self.method == "email" and not contact.is_email((self.email or "").strip()):
             raise invalid(_("Write the e-mail address to write to, e.g. navn@eksempel.dk."))
         if self.method == "letter" and not (self.address or "").strip():
             raise invalid(_("Write the address to send the letter to."))
         return self
 
     def as_contact(self) -> dict[str, str]:
-        found = {"method": self.method, "phone": self.phone, "email": self.email,
+        phone = contact.phone_number(self.phone.strip()) if self.phone else None
+        found = {"method": self.method, "phone": phone, "email": self.email,
                  "address": self.address, "times": self.times}
         return {k: v.strip() for k, v in found.items() if isinstance(v, str) and v.strip()}
 

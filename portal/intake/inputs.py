@@ -10,7 +10,6 @@ that no keyboard types are refused, and every text has a length limit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.json_schema import SkipJsonSchema
 
 from portal.catalogue import service as catalogue
+from portal.core import contact
 from portal.core.api.models import absent, invalid, no_default
 from portal.core.i18n import DEFAULT, LANGUAGES, Language
 from portal.core.text import typable
@@ -35,10 +35,6 @@ MAX_EMAIL = 254
 MAX_ITEMS = 30
 MAX_CONSENTS = 30
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_PHONE_FILLER = re.compile(r"[\s().\-/]")
-_DANISH_PHONE = re.compile(r"^[0-9]{8}$")
-_INTERNATIONAL_PHONE = re.compile(r"^(?:\+|00)([1-9][0-9]{6,14})$")
 
 
 class Invalid(ValueError):
@@ -153,12 +149,9 @@ def check_phone(value: Any, method: str | None) -> str:
         if method == "phone":
             raise Invalid(_("Write the phone number we should call."))
         return ""
-    digits = _PHONE_FILLER.sub("", raw)
-    if _DANISH_PHONE.match(digits):
-        return "+45" + digits
-    international = _INTERNATIONAL_PHONE.match(digits)
-    if international:
-        return "+" + international.group(1)
+    number = contact.phone_number(raw)
+    if number:
+        return number
     raise Invalid(_("Write a Danish phone number with 8 digits, or an international number "
                     "that starts with + and the country code."))
 
@@ -169,7 +162,7 @@ def check_email(value: Any, method: str | None) -> str:
         if method == "email":
             raise Invalid(_("Write the e-mail address we should write to."))
         return ""
-    if not _EMAIL.match(email):
+    if not contact.is_email(email):
         raise Invalid(_("Write the e-mail address like this: name@example.dk."))
     return email
 

@@ -65,7 +65,8 @@ def test_nobody_available_the_intake_waits_and_the_citizen_is_told_when(handoff_
     intake = intake_of(handoff_app, body["reference"])
     assert (intake.channel, intake.asker, intake.status) == ("chat", "self", "received")
     assert intake.summary.startswith("Situationer: bolig")
-    assert intake.contact == {"method": "phone", "phone": "12 34 56 78", "times": "formiddag"}
+    # Stored as every form stores a number (core.contact): ready for a sender.
+    assert intake.contact == {"method": "phone", "phone": "+4512345678", "times": "formiddag"}
     assert intake.transcript is None and intake.room_id is None
     assert handoff_of(handoff_app, body["reference"]) is None
 
