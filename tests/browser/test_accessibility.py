@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.shots import save_screenshot
+
 pytestmark = pytest.mark.browser
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -44,7 +46,7 @@ def test_no_accessibility_violations(live_server, phone, artifacts, axe, name, l
     response = page.goto(live_server + path)
     assert response.status == (404 if name == "not-found" else 200)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(artifacts / f"{name}-{lang}.png"), full_page=True)
+    save_screenshot(page, str(artifacts / f"{name}-{lang}.png"))
 
     # Nothing is wider than the phone (no sideways scrolling).
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

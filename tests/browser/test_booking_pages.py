@@ -27,6 +27,7 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import ALCOHOL, booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.browser.shots import save_screenshot
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -67,7 +68,7 @@ def check(page: Page, axe, name: str) -> None:
     """No WCAG 2.1 AA violation, nothing wider than the phone; a screenshot."""
     page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"booking-{name}.png"), full_page=True)
+    save_screenshot(page, str(ARTIFACTS / f"booking-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
                                      "resultTypes": ["violations"]})

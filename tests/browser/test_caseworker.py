@@ -22,6 +22,7 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.browser.shots import save_screenshot
 from tests.caseworker.helpers import STORY, make_intake
 
 pytestmark = pytest.mark.browser
@@ -49,7 +50,7 @@ def axe():
 
 def check(page: Page, axe, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"caseworker-{name}.png"), full_page=True)
+    save_screenshot(page, str(ARTIFACTS / f"caseworker-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
                                      "resultTypes": ["violations"]})

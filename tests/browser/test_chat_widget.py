@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.shots import save_screenshot
 from tests.chat.stack import StubRasa
 
 pytestmark = pytest.mark.browser
@@ -223,7 +224,7 @@ def test_no_accessibility_violations_with_the_chat_open(live_server, phone, stub
     page.locator("#chat-input").press("Enter")
     expect(log(page).get_by_role("link", name="U-turn")).to_be_visible()
     settled(page)
-    page.screenshot(path=str(artifacts / f"chat-open-{lang}.png"))
+    save_screenshot(page, str(artifacts / f"chat-open-{lang}.png"), full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     panel = page.get_by_role("dialog").bounding_box()
     assert panel["width"] <= 360 and panel["height"] <= 740
@@ -301,7 +302,7 @@ def test_chat_with_the_assistant(live_server, phone, with_rasa, axe, artifacts):
     expect(offer.first).to_be_visible(timeout=90_000)
     expect(reply.first).to_be_disabled()
     settled(page)
-    page.screenshot(path=str(artifacts / "chat-assistant-da.png"))
+    save_screenshot(page, str(artifacts / "chat-assistant-da.png"), full_page=False)
     results = axe.run(page, options={
         "runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
     assert results.violations_count == 0, results.generate_report()

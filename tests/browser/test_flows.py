@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.shots import save_screenshot
 from tests.conftest import need
 
 pytestmark = pytest.mark.browser
@@ -82,7 +83,7 @@ def test_from_home_to_an_offer(live_server, no_js_phone, artifacts, lang):
     expect(page).to_have_url(live_server + f["offer_path"])
     expect(page.get_by_role("heading", level=1)).to_contain_text("U-turn")
     expect(page.get_by_role("heading", level=2, name=f["in_short"])).to_be_visible()
-    page.screenshot(path=str(artifacts / f"flow-offer-{lang}.png"), full_page=True)
+    save_screenshot(page, str(artifacts / f"flow-offer-{lang}.png"))
 
     # The municipality is remembered on other pages too.
     page.get_by_role("navigation", name=re.compile("Hovedmenu|Main menu")).get_by_role(

@@ -28,6 +28,7 @@ from portal.chat.rasa import RasaClient
 from portal.core.extensions import db
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.browser.shots import save_screenshot
 from tests.chat.stack import API_TOKEN, RASA_TOKEN, StubRasa
 from tests.staff.helpers import PASSWORD, new_member
 
@@ -99,7 +100,7 @@ def settled(page: Page) -> None:
 def check(page: Page, axe, name: str, width: int | None = None) -> None:
     settled(page)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"handoff-{name}.png"), full_page=True)
+    save_screenshot(page, str(ARTIFACTS / f"handoff-{name}.png"))
     if width:
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},

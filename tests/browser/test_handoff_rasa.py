@@ -23,6 +23,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.browser.shots import save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -105,7 +106,7 @@ def settled(page: Page) -> None:
 def check(page: Page, axe, name: str, width: int | None = None) -> None:
     settled(page)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"handoff-rasa-{name}.png"), full_page=True)
+    save_screenshot(page, str(ARTIFACTS / f"handoff-rasa-{name}.png"))
     if width:
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},

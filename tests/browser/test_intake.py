@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from portal.core.extensions import db
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.browser.shots import save_screenshot
 
 pytestmark = pytest.mark.browser
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -47,7 +48,7 @@ def axe():
 def check(page: Page, axe, name: str) -> None:
     page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"intake-{name}.png"), full_page=True)
+    save_screenshot(page, str(ARTIFACTS / f"intake-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
                                      "resultTypes": ["violations"]})

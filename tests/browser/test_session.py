@@ -24,6 +24,7 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
+from tests.browser.shots import save_screenshot
 from tests.staff.helpers import PASSWORD, make_booking, new_member
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ def watch(page: Page) -> list[str]:
 def check(page: Page, axe, name: str) -> None:
     """No WCAG 2.1 AA violation, nothing wider than the phone; a screenshot."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"session-{name}.png"), full_page=True)
+    save_screenshot(page, str(ARTIFACTS / f"session-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
                                      "resultTypes": ["violations"]})
@@ -215,8 +216,7 @@ def test_the_chat_without_javascript(portal, browser, axe):
         citizen.get_by_role("button", name="Send").click()
         expect(citizen.get_by_text("Write a message first.")).to_be_visible()
         # (axe-core needs JavaScript to run: the same markup is checked with it above.)
-        citizen.screenshot(path=str(ARTIFACTS / "session-citizen-chat-no-js.png"),
-                           full_page=True)
+        save_screenshot(citizen, str(ARTIFACTS / "session-citizen-chat-no-js.png"))
         assert citizen.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         treater_context.close()
