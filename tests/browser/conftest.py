@@ -45,3 +45,11 @@ def phone(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core, for `pages.assert_accessible` (its script is read once)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot
 
 pytestmark = pytest.mark.browser
 
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 PAGES = {
     # name: (Danish path, English path)
@@ -26,13 +25,6 @@ PAGES = {
     "relatives": ("/til-paaroerende", "/en/for-relatives"),
     "not-found": ("/tilbud/findes-ikke", "/en/offers/nope"),
 }
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
@@ -51,10 +43,6 @@ def test_no_accessibility_violations(live_server, phone, artifacts, axe, name, l
     # Nothing is wider than the phone (no sideways scrolling).
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    results = axe.run(page, options={
-        "runOnly": {"type": "tag", "values": WCAG_21_AA},
-        "resultTypes": ["violations"],
-    })
-    assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+    assert_accessible(page, axe, path)
     # A 404 logs its own status as a console error; anything else (CSP, ...) is a fault.
     assert [e for e in errors if "404" not in e] == []

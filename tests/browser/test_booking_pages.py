@@ -27,10 +27,9 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import ALCOHOL, booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot
 
 pytestmark = pytest.mark.browser
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +56,13 @@ def phone(browser):
     context.close()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def check(page: Page, axe, name: str) -> None:
     """No WCAG 2.1 AA violation, nothing wider than the phone; a screenshot."""
     page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(exist_ok=True)
     save_screenshot(page, str(ARTIFACTS / f"booking-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
-                                     "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{name}\n{results.generate_report()}"
+    assert_accessible(page, axe, name)
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])

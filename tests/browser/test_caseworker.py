@@ -22,11 +22,10 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot
 from tests.caseworker.helpers import STORY, make_intake
 
 pytestmark = pytest.mark.browser
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +40,11 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def check(page: Page, axe, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     save_screenshot(page, str(ARTIFACTS / f"caseworker-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
-                                     "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{name}\n{results.generate_report()}"
+    assert_accessible(page, axe, name)
 
 
 def press(page: Page, locator) -> None:

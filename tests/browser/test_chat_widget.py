@@ -11,12 +11,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot, settled, watch_errors
 from tests.chat.stack import StubRasa
 
 pytestmark = pytest.mark.browser
 
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 HTML_TEXT = "<b>Hej</b> <img src=x onerror=alert(1)>"
 STUB_REPLY = [
     {"recipient_id": "x", "text": HTML_TEXT},
@@ -36,20 +35,6 @@ STUB_REPLY = [
 def stub(stub_rasa: StubRasa) -> StubRasa:
     stub_rasa.reply = STUB_REPLY
     return stub_rasa
-
-
-@pytest.fixture()
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def watch_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
 
 
 def tab_to(page: Page, selector: str, limit: int = 15) -> None:
@@ -74,17 +59,6 @@ def open_chat_by_keyboard(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(page.get_by_role("dialog")).to_be_visible()
     expect(page.locator("#chat-input")).to_be_focused()
-
-
-def settled(page) -> None:
-    """Wait until no animation runs: a message fading in has a lower contrast than it
-    will have, and axe would measure the fade instead of the page."""
-    # Polled from here: the page's CSP forbids the eval that wait_for_function needs.
-    for _ in range(100):
-        if page.evaluate("document.getAnimations().every(a => a.playState !== 'running')"):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("animations still running after 5 s")
 
 
 def log(page: Page):
@@ -228,9 +202,7 @@ def test_no_accessibility_violations_with_the_chat_open(live_server, phone, stub
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     panel = page.get_by_role("dialog").bounding_box()
     assert panel["width"] <= 360 and panel["height"] <= 740
-    results = axe.run(page, options={
-        "runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(page, axe)
     assert errors == []
 
 
@@ -303,9 +275,7 @@ def test_chat_with_the_assistant(live_server, phone, with_rasa, axe, artifacts):
     expect(reply.first).to_be_disabled()
     settled(page)
     save_screenshot(page, str(artifacts / "chat-assistant-da.png"), full_page=False)
-    results = axe.run(page, options={
-        "runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(page, axe)
 
     offer.first.click()
     expect(page).to_have_url(live_server + "/tilbud/u-turn-koebenhavn")

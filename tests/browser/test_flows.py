@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import save_screenshot
 from tests.conftest import need
 
 pytestmark = pytest.mark.browser

@@ -28,12 +28,11 @@ from portal.chat.rasa import RasaClient
 from portal.core.extensions import db
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot, settled, watch_errors
 from tests.chat.stack import API_TOKEN, RASA_TOKEN, StubRasa
 from tests.staff.helpers import PASSWORD, new_member
 
 pytestmark = pytest.mark.browser
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WITHIN_A_SECOND = 1000  # ms
 DESKTOP = {"width": 1280, "height": 900}
 ASK = "jeg vil gerne tale med et menneske"
@@ -76,36 +75,13 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str, StubRasa]]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def watch(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
-
-
-def settled(page: Page) -> None:
-    for _ in range(100):
-        if page.evaluate("document.getAnimations().every(a => a.playState !== 'running')"):
-            return
-        page.wait_for_timeout(50)
-
-
 def check(page: Page, axe, name: str, width: int | None = None) -> None:
     settled(page)
     ARTIFACTS.mkdir(exist_ok=True)
     save_screenshot(page, str(ARTIFACTS / f"handoff-{name}.png"))
     if width:
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
-                                     "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{name}\n{results.generate_report()}"
+    assert_accessible(page, axe, name)
 
 
 def test_a_citizen_talks_with_a_caseworker_in_the_widget_and_gets_the_assistant_back(
@@ -116,8 +92,8 @@ def test_a_citizen_talks_with_a_caseworker_in_the_widget_and_gets_the_assistant_
     phone = browser.new_context(viewport=PHONE)
     try:
         worker, citizen = desk.new_page(), phone.new_page()
-        errors = watch(worker) + watch(citizen)
-        worker_errors, citizen_errors = watch(worker), watch(citizen)
+        errors = watch_errors(worker) + watch_errors(citizen)
+        worker_errors, citizen_errors = watch_errors(worker), watch_errors(citizen)
 
         # The caseworker signs in to the live chat page and becomes available.
         worker.goto(base + "/personale/chat")

@@ -23,10 +23,9 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot, settled, watch_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WITHIN_A_SECOND = 1000  # ms
 ASSISTANT = 90_000  # ms: the real assistant on two shared cores
 DESKTOP = {"width": 1280, "height": 900}
@@ -82,36 +81,13 @@ def egedal_caseworker(app: Flask) -> Iterator[str]:
             db.session.commit()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def watch(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
-
-
-def settled(page: Page) -> None:
-    for _ in range(100):
-        if page.evaluate("document.getAnimations().every(a => a.playState !== 'running')"):
-            return
-        page.wait_for_timeout(50)
-
-
 def check(page: Page, axe, name: str, width: int | None = None) -> None:
     settled(page)
     ARTIFACTS.mkdir(exist_ok=True)
     save_screenshot(page, str(ARTIFACTS / f"handoff-rasa-{name}.png"))
     if width:
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
-                                     "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{name}\n{results.generate_report()}"
+    assert_accessible(page, axe, name)
 
 
 def choose(log, name: str | re.Pattern) -> None:
@@ -127,7 +103,7 @@ def test_a_citizen_is_put_through_the_real_assistant_to_a_caseworker_and_back(
     phone = browser.new_context(viewport=PHONE, device_scale_factor=1)
     try:
         worker, citizen = desk.new_page(), phone.new_page()
-        worker_errors, citizen_errors = watch(worker), watch(citizen)
+        worker_errors, citizen_errors = watch_errors(worker), watch_errors(citizen)
 
         # The caseworker signs in to the live chat page and becomes available.
         worker.goto(live_server + "/personale/chat")
@@ -172,7 +148,7 @@ def test_a_citizen_is_put_through_the_real_assistant_to_a_caseworker_and_back(
         # The conversation was sent along with consent: on the intake's page.
         intake_link = worker.get_by_role("link", name=re.compile("^Åbn henvendelsen"))
         intake_page = desk.new_page()
-        intake_errors = watch(intake_page)
+        intake_errors = watch_errors(intake_page)
         intake_page.goto(live_server + intake_link.get_attribute("href"))
         expect(intake_page.get_by_text("jeg vil gerne tale med et menneske").first
                ).to_be_visible()

@@ -15,10 +15,9 @@ from werkzeug.serving import make_server
 from portal.core.extensions import db
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot
 
 pytestmark = pytest.mark.browser
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -38,21 +37,12 @@ def server(web_app) -> Iterator[str]:
     http.shutdown()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def check(page: Page, axe, name: str) -> None:
     page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(exist_ok=True)
     save_screenshot(page, str(ARTIFACTS / f"intake-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
-                                     "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{name}\n{results.generate_report()}"
+    assert_accessible(page, axe, name)
 
 
 def choose(page: Page, label: str) -> None:

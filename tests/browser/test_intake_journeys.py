@@ -79,13 +79,6 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 class People:
     """Browser contexts opened in one test (each a person's own browser), all closed
     at its end; every page's script errors are collected."""

@@ -24,11 +24,10 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.shots import save_screenshot
+from tests.browser.pages import assert_accessible, save_screenshot, watch_errors
 from tests.staff.helpers import PASSWORD, make_booking, new_member
 
 pytestmark = pytest.mark.browser
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WITHIN_A_SECOND = 1000  # ms: "a message reaches the other side within a second"
 
 
@@ -46,28 +45,12 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def watch(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
-
-
 def check(page: Page, axe, name: str) -> None:
     """No WCAG 2.1 AA violation, nothing wider than the phone; a screenshot."""
     ARTIFACTS.mkdir(exist_ok=True)
     save_screenshot(page, str(ARTIFACTS / f"session-{name}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA},
-                                     "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{name}\n{results.generate_report()}"
+    assert_accessible(page, axe, name)
 
 
 def sign_in(page: Page, base: str, email: str, axe) -> None:
@@ -94,8 +77,8 @@ def test_a_whole_chat_session_between_citizen_and_treater(portal, browser, axe):
     citizen_context = browser.new_context(viewport=PHONE)
     try:
         treater, citizen = treater_context.new_page(), citizen_context.new_page()
-        errors = watch(treater) + watch(citizen)
-        treater_errors, citizen_errors = watch(treater), watch(citizen)
+        errors = watch_errors(treater) + watch_errors(citizen)
+        treater_errors, citizen_errors = watch_errors(treater), watch_errors(citizen)
 
         # The treater signs in and finds the session in the day list.
         sign_in(treater, base, email, axe)
