@@ -110,7 +110,7 @@ def rasa_stack(app: Flask, live_server: str) -> Iterator:
     from tests.chat.stack import MODEL, RASA, RasaStack
 
     need(RASA.exists(), "the assistant's environment bot/.venv is missing (make bot-venv)")
-    need(MODEL.exists(), "no trained assistant at bot/models/indgang.tar.gz (make bot-train)")
+    need(MODEL.exists(), f"no trained assistant at {MODEL} (make bot-train)")
     stack = RasaStack(live_server)
     try:
         stack.start()

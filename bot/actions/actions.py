@@ -24,6 +24,7 @@ from actions.portal import (
     Offer,
     PortalClient,
     PortalUnavailable,
+    Search,
     default_client,
 )
 
@@ -33,6 +34,11 @@ LANGS = ("da", "en")
 OTHER = "other"  # municipality slot: not in the demo catalogue, or not told
 MAX_OFFERS = 3
 MAX_RELATIVE_OFFERS = 2
+MAX_PER_NEED = 2  # offers per situation when a message names several
+SHOWN_OFFERS = "shown_offers"  # the slugs of the offers in the latest answer
+ELSEWHERE = ("anyone", "region", "nearby")  # the portal's `elsewhere` markers
+# Crisis with this much of the classifier's confidence: no offers instead of a clear answer.
+CRISIS_DOUBT = 0.1
 
 SITUATION_INTENTS = {
     "situation_alcohol": "alcohol",
@@ -300,10 +306,15 @@ def _with_slots(tracker: Tracker, slots: dict[str, Any]) -> Tracker:
 
 
 class Guide:
-    """Finds and presents offers for the situation in the conversation's slots."""
+    """Finds and presents offers for the situation in the conversation's slots.
+
+    Every answer returns the slot `shown_offers` (the slugs shown, in order), so that a
+    question about "it" ("er det gratis?") knows which offers were just shown.
+    """
 
     def __init__(self, client: PortalClient) -> None:
         self.client = client
+        self.shown: list[str] = []
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         lang = lang_of(tracker)
@@ -323,28 +334,73 @@ class Guide:
                      client.search_path(lang, tracker.get_slot("search_text"), ask=False)),
                 link(lang, "text_link_intake", client.intake_path(lang, ask=False)),
             ])
-        return []
+        return [SlotSet(SHOWN_OFFERS, list(dict.fromkeys(self.shown)))]
 
-    # -- the three kinds of answer -------------------------------------------------
+    # -- the kinds of answer -------------------------------------------------------
 
     def situation(self, dispatcher: CollectingDispatcher, lang: str, municipality: str | None,
                   situation: str | None, own_words: str | None, relation: str | None) -> None:
         place = municipality_name(municipality, lang, self.client)
         for_relatives = situation == RELATIVES
         audience = RELATIVES if for_relatives else None
-        offers = self.find(lang, municipality, situation, own_words, audience)
-        if not offers:
-            say(dispatcher, texts.text("text_offers_none", lang, municipality=place), [
-                link(lang, "text_link_search",
-                     self.client.search_path(lang, own_words, municipality)),
-                link(lang, "text_link_intake", self.client.intake_path(lang)),
-            ])
+        found = self.find(lang, municipality, situation, own_words, audience)
+        # Several needs in one message ("jeg drikker for meget og har gæld"): the
+        # portal's reading of the words names more situations than the intent did.
+        others = [s for s in found.understood if s not in (situation, RELATIVES)]
+        if situation and not for_relatives and others:
+            self.several(dispatcher, lang, municipality, place, [situation, *others[:2]],
+                         own_words, found)
+        elif not found.offers:
+            self.none_here(dispatcher, lang, municipality, place, situation, own_words,
+                           found.nearest)
         else:
             dispatcher.utter_message(
                 text=texts.text("text_offers_intro", lang, municipality=place),
-                json_message={"links": self.links(lang, offers, situation)})
+                json_message={"links": self.links(lang, found.offers, situation)})
         if relation and not for_relatives:
-            self.for_relatives(dispatcher, lang, municipality, place, offers)
+            self.for_relatives(dispatcher, lang, municipality, place, found.offers)
+
+    def several(self, dispatcher: CollectingDispatcher, lang: str, municipality: str | None,
+                place: str, situations: list[str], own_words: str | None,
+                first: Found) -> None:
+        """One short message per situation, each with its best offers (or its nearest)."""
+        names = self.situation_names(lang)
+        dispatcher.utter_message(text=texts.text("text_offers_several", lang,
+                                                 municipality=place))
+        for number, situation in enumerate(situations):
+            found = first if number == 0 else self.find(lang, municipality, situation,
+                                                        own_words, None)
+            name = names.get(situation, situation).lower()
+            if found.offers:
+                dispatcher.utter_message(
+                    text=texts.text("text_offers_topic", lang, situation=name),
+                    json_message={"links": self.links(lang, found.offers[:MAX_PER_NEED],
+                                                      situation)})
+            elif found.nearest:
+                dispatcher.utter_message(
+                    text=texts.text("text_offers_none_nearest", lang, situation=name,
+                                    municipality=place),
+                    json_message={"links": self.links(lang, found.nearest[:MAX_PER_NEED],
+                                                      situation)})
+            else:
+                dispatcher.utter_message(text=texts.text("text_offers_topic_none", lang,
+                                                         situation=name, municipality=place))
+
+    def none_here(self, dispatcher: CollectingDispatcher, lang: str, municipality: str | None,
+                  place: str, situation: str | None, own_words: str | None,
+                  nearest: list[Offer]) -> None:
+        """Nothing in the municipality fits: said plainly, with the nearest elsewhere."""
+        if nearest and situation:
+            name = self.situation_names(lang).get(situation, situation).lower()
+            dispatcher.utter_message(
+                text=texts.text("text_offers_none_nearest", lang, situation=name,
+                                municipality=place),
+                json_message={"links": self.links(lang, nearest[:MAX_OFFERS], situation)})
+            return
+        say(dispatcher, texts.text("text_offers_none", lang, municipality=place), [
+            link(lang, "text_link_search", self.client.search_path(lang, own_words, municipality)),
+            link(lang, "text_link_intake", self.client.intake_path(lang)),
+        ])
 
     def for_relatives(self, dispatcher: CollectingDispatcher, lang: str,
                       municipality: str | None, place: str, shown: list[Offer]) -> None:
@@ -388,7 +444,7 @@ class Guide:
     # -- search and presentation ---------------------------------------------------
 
     def find(self, lang: str, municipality: str | None, situation: str | None,
-             own_words: str | None, audience: str | None) -> list[Offer]:
+             own_words: str | None, audience: str | None) -> Found:
         """Offers for the situation, in the order the citizen's own words rank them.
 
         The portal search is tuned for citizens' everyday words, so the q search
@@ -396,26 +452,34 @@ class Guide:
         so "min mor drikker" does not list respite care first. Offers of the situation
         that the words did not find come next. Only when the situation has no offer
         in the municipality do the words alone decide (the intent may be wrong).
+        The words' search also tells which situations they name (several needs).
         """
-        by_words: list[Offer] = []
+        by_words = Search([], None)
         if own_words:
             by_words = self.client.search(lang=lang, q=own_words, municipality=municipality,
-                                          audience=audience, per_page=10).offers
+                                          audience=audience, per_page=10)
+        understood = by_words.understood if by_words.confident else ()
         if not situation:
-            return by_words[:MAX_OFFERS]
+            return Found(by_words.offers[:MAX_OFFERS], understood, by_words.nearest)
         on_topic = self.client.search(lang=lang, municipality=municipality, situation=situation,
-                                      audience=audience, per_page=10).offers
-        topic_slugs = {o.slug for o in on_topic}
-        offers = [o for o in by_words if o.slug in topic_slugs]
+                                      audience=audience, per_page=10)
+        topic_slugs = {o.slug for o in on_topic.offers}
+        offers = [o for o in by_words.offers if o.slug in topic_slugs]
         seen = {o.slug for o in offers}
-        offers += [o for o in on_topic if o.slug not in seen]
-        return offers[:MAX_OFFERS]
+        offers += [o for o in on_topic.offers if o.slug not in seen]
+        nearest = on_topic.nearest or [o for o in by_words.nearest
+                                       if situation in o.situations]
+        return Found(offers[:MAX_OFFERS], understood, nearest)
+
+    def situation_names(self, lang: str) -> dict[str, str]:
+        try:
+            return self.client.situation_names(lang)
+        except PortalUnavailable:
+            return {}
 
     def links(self, lang: str, offers: list[Offer], situation: str | None) -> list[dict]:
-        try:
-            names = self.client.situation_names(lang)
-        except PortalUnavailable:
-            names = {}
+        names = self.situation_names(lang)
+        self.shown += [o.slug for o in offers]
         items = [{"title": o.title, "text": self.why(lang, o, situation, names),
                   "url": o.path} for o in offers]
         referred = [o for o in offers if o.needs_referral]
@@ -429,12 +493,17 @@ class Guide:
 
     @staticmethod
     def why(lang: str, offer: Offer, situation: str | None, names: dict[str, str]) -> str:
-        """One line on why the offer fits: the situation it is about and how to get in.
+        """One line on why the offer fits: the situation it is about and how to get in,
+        and for an offer outside the citizen's municipality, where it is.
 
         E.g. "Emne: stoffer og hash. Åbent – uden visitation, du kan være anonym."
         """
         topic = ""
         details: list[str] = []
+        if offer.elsewhere:
+            details.append(texts.text(f"text_why_elsewhere_{offer.elsewhere}", lang,
+                                      place=offer.municipality_name)
+                           if offer.elsewhere in ELSEWHERE else offer.municipality_name)
         if situation == RELATIVES:
             details.append(texts.text("text_why_for_relatives", lang))
         elif situation and situation in offer.situations and situation in names:
@@ -456,6 +525,17 @@ class Guide:
         return line or offer.summary
 
 
+class Found:
+    """What `Guide.find` found: the offers to show, the situations the citizen's words
+    name (when the portal is confident), and fitting offers elsewhere."""
+
+    def __init__(self, offers: list[Offer], understood: tuple[str, ...] = (),
+                 nearest: list[Offer] | None = None) -> None:
+        self.offers = offers
+        self.understood = understood
+        self.nearest = nearest or []
+
+
 class ActionSuggestOffers(UsesPortal, Action):
     """After the municipality form: the offers that fit, from the portal's API."""
 
@@ -468,7 +548,13 @@ class ActionSuggestOffers(UsesPortal, Action):
 
 
 class ActionFallbackChoices(UsesPortal, Action):
-    """When unsure: say so and offer choices instead of guessing."""
+    """When unsure: search the catalogue with the citizen's own words, don't shrug.
+
+    When the portal's search recognises what the words are about (`confident`), the
+    offers it finds come first ("maybe one of these?"), then the life-situation choices
+    and a person. Otherwise: say so and offer choices instead of guessing. A message
+    that might be a crisis is never answered with offers.
+    """
 
     def name(self) -> str:
         return "action_fallback_choices"
@@ -476,13 +562,94 @@ class ActionFallbackChoices(UsesPortal, Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
         lang = lang_of(tracker)
-        data = texts.message("text_fallback", lang)
         text = (tracker.latest_message or {}).get("text") or ""
         q = None if _is_payload(text) else text.strip()[:200] or None
+        if q and not might_be_crisis(tracker):
+            events = SearchInstead(self.client).run(dispatcher, tracker, lang, q)
+            if events is not None:
+                return events
+        data = texts.message("text_fallback", lang)
         say(dispatcher, data["text"],
             [link(lang, "text_link_search", self.client.search_path(lang, q))],
             buttons=data.get("buttons") or [])
         return []
+
+
+class ActionOutOfScope(UsesPortal, Action):
+    """"Not social services" — unless the catalogue's search recognises the words.
+
+    A misread message ("I think my niece is being abused…") must not be turned away:
+    when the portal is confident the words name a life situation it has offers for,
+    the offers come instead of "I cannot help with that".
+    """
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[EventType]:
+        lang = lang_of(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        q = None if _is_payload(text) else text.strip()[:200] or None
+        if q and not might_be_crisis(tracker):
+            events = SearchInstead(self.client).run(dispatcher, tracker, lang, q)
+            if events is not None:
+                return events
+        dispatcher.utter_message(text=texts.text("utter_out_of_scope", lang))
+        return []
+
+
+class SearchInstead:
+    """The citizen's own words through the catalogue's search, for an unsure turn."""
+
+    def __init__(self, client: PortalClient) -> None:
+        self.client = client
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str,
+            q: str) -> list[EventType] | None:
+        """Offers that may fit, with choices; None when the search is not confident."""
+        municipality = tracker.get_slot("municipality")
+        local = municipality if municipality and municipality != OTHER else None
+        try:
+            found = self.client.search(lang=lang, q=q, municipality=local,
+                                       per_page=MAX_OFFERS)
+        except PortalUnavailable as error:
+            logger.warning("portal unavailable: %s", error)
+            return None
+        offers = found.offers or found.nearest
+        if not found.confident or not offers:
+            return None
+        guide = Guide(self.client)
+        situation = found.understood[0]
+        data = texts.message("text_fallback_offers", lang)
+        dispatcher.utter_message(text=data["text"],
+                                 json_message={"links": guide.links(lang, offers[:MAX_OFFERS],
+                                                                    situation)})
+        fallback = texts.message("text_fallback", lang)
+        buttons = _situations_first(fallback.get("buttons") or [], found.understood)
+        follow_up = texts.text("text_fallback_offers_where", lang) if not local else None
+        dispatcher.utter_message(text=follow_up or texts.text("text_choose_or_person", lang),
+                                 buttons=buttons)
+        return [SlotSet("situation", situation), SlotSet("search_text", q),
+                SlotSet(SHOWN_OFFERS, list(dict.fromkeys(guide.shown)))]
+
+
+def _situations_first(buttons: list[dict[str, str]],
+                      situations: tuple[str, ...]) -> list[dict[str, str]]:
+    """The fallback's buttons, the situations the words name first."""
+    wanted = [f"/{intent}" for slug in situations
+              for intent, s in SITUATION_INTENTS.items() if s == slug]
+    first = [b for p in wanted for b in buttons if b.get("payload") == p]
+    return first + [b for b in buttons if b not in first]
+
+
+def might_be_crisis(tracker: Tracker) -> bool:
+    """Whether the classifier gave crisis any real weight for this message: such a
+    message is never answered with offers (the fallback's own text names 112)."""
+    message = tracker.latest_message or {}
+    ranking = message.get("intent_ranking") or []
+    return any(item.get("name") == "crisis" and (item.get("confidence") or 0) >= CRISIS_DOUBT
+               for item in ranking)
 
 
 class PortalPagesResponse(UsesPortal):

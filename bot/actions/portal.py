@@ -190,6 +190,9 @@ class Offer:
     channels: tuple[str, ...] = ()
     # Where the offer is booked on the web, when the API names it (else its own page).
     booking_path: str | None = None
+    # Only in a search's `nearest` list: why an offer outside the citizen's municipality
+    # is shown ("anyone": usable from anywhere; "region": the region's; "nearby").
+    elsewhere: str | None = None
 
     @property
     def for_relatives(self) -> bool:
@@ -217,15 +220,24 @@ class Offer:
             municipality_name=area.get("name") or "",
             channels=tuple(item.get("channels") or ()),
             booking_path=portal_path(item.get("booking_url")),
+            elsewhere=item.get("elsewhere") or None,
         )
 
 
 @dataclass(frozen=True)
 class Search:
-    """One search's offers (best first) and the portal's search page showing it."""
+    """One search's offers (best first) and the portal's search page showing it.
+
+    With words (`q`), the portal also says which life situations they name
+    (`understood`, most likely first) and whether it is `confident` of them; `nearest` are
+    fitting offers outside the chosen municipality when nothing in it fits.
+    """
 
     offers: list[Offer]
     search_path: str | None
+    understood: tuple[str, ...] = ()
+    confident: bool = False
+    nearest: list[Offer] = field(default_factory=list)
 
 
 @dataclass
@@ -358,7 +370,13 @@ class PortalClient:
             with self._lock:
                 self._search_page[lang] = search_path.split("?", 1)[0]
         offers = [Offer.from_json(item) for item in data.get("items") or []]
-        return Search([o for o in offers if o.path], search_path)
+        nearest = [Offer.from_json(item) for item in data.get("nearest") or []]
+        understood = data.get("understood") or {}
+        situations = tuple(str(s["slug"]) for s in understood.get("situations") or []
+                           if isinstance(s, dict) and s.get("slug"))
+        return Search([o for o in offers if o.path], search_path, situations,
+                      bool(understood.get("confident")) and bool(situations),
+                      [o for o in nearest if o.path])
 
     def search_path(self, lang: str = "da", q: str | None = None,
                     municipality: str | None = None, *, ask: bool = True) -> str | None:

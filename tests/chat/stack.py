@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
 RASA = BOT / ".venv" / "bin" / "rasa"
-MODEL = BOT / "models" / "indgang.tar.gz"
+# INDGANG_TEST_MODEL: another trained model (e.g. one trained into a scratch folder).
+MODEL = Path(os.environ.get("INDGANG_TEST_MODEL") or BOT / "models" / "indgang.tar.gz")
 # The action server's token for the portal's API (the test app accepts it: conftest).
 API_TOKEN = "chat-tests-action-server-token"
 # Rasa's HTTP API token (`--auth-token`), as RASA_AUTH_TOKEN gives it to the portal.
