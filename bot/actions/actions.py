@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import places, texts
+from actions.language import conversation_language, written_language
 from actions.portal import (
     Municipality,
     Offer,
@@ -164,7 +165,8 @@ class UsesPortal:
 class ActionReadMetadata(UsesPortal, Action):
     """Custom slot mapping: runs in action_extract_slots after every user message.
 
-    Sets `lang` and `municipality` from the portal's metadata, and remembers the
+    Sets `lang` (the language the citizen writes in, else the page's: see
+    actions/language.py) and `municipality` from the portal's metadata, and remembers the
     situation the citizen describes (its slug, their own words, who it is about).
     A municipality chosen in the chat is only replaced when the portal sends a
     different one than before (the citizen changed it on the page), never by an
@@ -182,13 +184,15 @@ class ActionReadMetadata(UsesPortal, Action):
         if not isinstance(metadata, dict):
             metadata = {}
 
-        lang = metadata.get("lang")
-        current_lang = tracker.get_slot("lang")
-        if lang in LANGS and lang != current_lang:
+        # The language the citizen writes in, else the page's (rules: actions/language.py).
+        page_lang = metadata.get("lang")
+        lang = conversation_language(written_language(str(message.get("text") or "")),
+                                     page_lang, tracker.get_slot("page_lang"),
+                                     tracker.get_slot("lang"))
+        if lang != tracker.get_slot("lang"):
             events.append(SlotSet("lang", lang))
-        elif current_lang not in LANGS:
-            events.append(SlotSet("lang", "da"))
-        lang = lang if lang in LANGS else lang_of(tracker)
+        if page_lang in LANGS and page_lang != tracker.get_slot("page_lang"):
+            events.append(SlotSet("page_lang", page_lang))
 
         portal_municipality = metadata.get("municipality")
         if isinstance(portal_municipality, str) and portal_municipality.strip():

@@ -84,7 +84,7 @@ class RasaStack:
             "rasa",
             [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN,
              "-p", str(self.rasa_port), "-i", "127.0.0.1",
-             "-m", "models/indgang.tar.gz", "--credentials", "credentials.yml",
+             "-m", str(MODEL), "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml"],
             {**env,
              "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}/webhook"},
