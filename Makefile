@@ -143,6 +143,12 @@ bot-nlu-report: bot-venv $(BOT_LOOKUP)
 	cd $(BOT) && .venv/bin/rasa test nlu --nlu data --config $(BOT_CONFIG) --domain domain \
 	  --cross-validation --folds 3 --out results/nlu
 
+# The held-out conversation set (bot/tests/held_out/conversations/, never used for tuning)
+# through the portal and the real assistant: the share passed, per language and category.
+.PHONY: bot-held-out
+bot-held-out: setup bot-train
+	$(BIN)/python -m tests.chat.conversations $(HELD_OUT_ARGS)
+
 # What the benchmarks need from Debian: wrk (load) and Chromium (page weight). Installed
 # with apt-get when missing and running as root; otherwise says what to install and stops.
 bench-tools:
@@ -170,6 +176,13 @@ bench-chat: setup bench-tools
 # machine, created when missing and WIPED) and the live sessions: see bench/booking.py.
 bench-booking: setup bench-tools
 	$(BIN)/python -m bench.booking
+
+# Search quality (recall@1/@3, precision@3, off-topic) on the tuned and held-out queries,
+# at 34 and 2,000 offers, beside PostgreSQL's full-text search (database
+# indgang_search_eval, created when missing): see bench/search_quality.py.
+.PHONY: search-quality
+search-quality: venv
+	$(BIN)/python -m bench.search_quality
 
 clean:
 	rm -rf $(VENV) node_modules instance

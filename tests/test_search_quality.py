@@ -1,8 +1,12 @@
-"""The ranking understands how citizens write (target: right offer in the top 3 ≥ 90 %).
+"""The ranking understands how citizens write (targets on the tuned set: the right offer
+first ≥ 88 %, in the top 3 ≥ 95 %, and an off-topic offer in the top 3 of at most 12 % of
+the searches; measured 91.0 %, 98.6 % and 10.1 % on 2026-11-30, from 86.8 %, 97.9 % and
+27.3 % before the search understood which life situations the words name).
 
-The target is on the tuned set; the held-out set (never used to tune) is reported
+The targets are on the tuned set; the held-out set (never used to tune) is reported
 beside it, with a floor under today's figure so that a change that makes the search
-worse for unseen queries fails.
+worse for unseen queries fails. An offer is off-topic when it serves none of the life
+situations the query's `situations` label names and is not one of its `expect` offers.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from portal.catalogue.query import parse_offer_query
 from portal.catalogue.service import find_offers
 from tests.search_eval.evaluate import SETS, evaluate, load_queries, report, share
 
-TARGET = 0.90
+TARGET = 0.95
+TOP1_TARGET = 0.88
+OFF_TOPIC_MAX = 0.12
 HELD_OUT_FLOOR = 0.85  # measured 0.883 when the set was written (2026-11-30)
 
 
@@ -46,6 +52,24 @@ def test_right_offer_in_top_three_for_ninety_percent(app, capsys):
         print("\n" + report(outcomes) + "\n" + report(held_out, "held out", misses=False))
     assert share(outcomes) >= TARGET, report(outcomes)
     assert share(held_out) >= HELD_OUT_FLOOR, report(held_out, "held out", misses=False)
+
+
+def test_right_offer_first_and_nothing_off_topic_on_the_tuned_set(app):
+    with app.test_request_context():
+        outcomes = evaluate(SETS["tuned"])
+        off_topic = []
+        labelled = [q for q in load_queries(SETS["tuned"]) if q.get("situations")]
+        for item in labelled:
+            args = {"q": item["q"], "per_page": "3"}
+            if item.get("municipality"):
+                args["municipality"] = item["municipality"]
+            for offer in find_offers(parse_offer_query(args, item["lang"])).items:
+                if (offer.slug not in item["expect"]
+                        and not {s.slug for s in offer.situations} & set(item["situations"])):
+                    off_topic.append(f"{item['q']!r}: {offer.slug}")
+                    break
+    assert share(outcomes, "first") >= TOP1_TARGET, report(outcomes)
+    assert len(off_topic) / len(labelled) <= OFF_TOPIC_MAX, "\n".join(off_topic)
 
 
 @pytest.mark.parametrize(("q", "expected"), [

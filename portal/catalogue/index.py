@@ -10,8 +10,10 @@ shared by a worker's threads.
 from __future__ import annotations
 
 import gc
+import math
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -19,7 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.catalogue.models import Area, Offer, Situation
-from portal.catalogue.search import Document, SearchIndex
+from portal.catalogue.search import (
+    Document,
+    SearchIndex,
+    SituationMatcher,
+    SituationVocabulary,
+)
 from portal.core.extensions import db
 from portal.core.models import content_fingerprint
 
@@ -55,6 +62,39 @@ class CatalogueIndex(SearchIndex):
         self.situations = situations
         self.situations_by_slug = {situation.slug: situation for situation in situations}
         self.situation_slugs = set(self.situations_by_slug)
+        self.documents_by_id = {doc.offer_id: doc for doc in documents}
+        # A broad situation's narrower ones ("alcohol": {"young-substances"}).
+        self.narrower: dict[str, set[str]] = defaultdict(set)
+        for situation in situations:
+            for broader in situation.part_of:
+                self.narrower[broader].add(situation.slug)
+        # Where each area is: a municipality's position; a region's, its municipalities'.
+        self.positions: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for area in municipalities:
+            if area.latitude is not None and area.longitude is not None:
+                self.positions[area.id].append((area.latitude, area.longitude))
+                if area.region_id is not None:
+                    self.positions[area.region_id].append((area.latitude, area.longitude))
+        self.situation_matcher = SituationMatcher(
+            situation_vocabularies(situations, [offers[d.offer_id] for d in documents]),
+            self.expand)
+
+
+    def distance_km(self, municipality: Area, area: Area) -> float | None:
+        """About how far `area` (a municipality, or a region's nearest municipality) is
+        from the municipality, as the crow flies; None without positions."""
+        here = self.positions.get(municipality.id)
+        there = self.positions.get(area.id)
+        if not here or not there:
+            return None
+        return min(_haversine_km(here[0], point) for point in there)
+
+
+def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 @dataclass
@@ -158,6 +198,21 @@ def offer_document(offer: Offer) -> Document:
         anonymous=offer.anonymous, virtual=offer.virtual, for_relatives=offer.for_relatives,
         situations=frozenset(s.slug for s in offer.situations), fields=fields, phrases=phrases,
     )
+
+
+def situation_vocabularies(situations: list[Situation],
+                           offers: list[Offer]) -> list[SituationVocabulary]:
+    """Each situation's names and everyday terms in every language, and the keywords of
+    the offers serving it (an offer serving n situations lends each 1/n of its words)."""
+    vocabularies = {s.slug: SituationVocabulary(
+        s.slug, [t.name for t in s.texts], [term for t in s.texts for term in t.terms])
+        for s in situations}
+    for offer in offers:
+        share = 1 / max(len(offer.situations), 1)
+        keywords = [(k, share) for text in offer.texts for k in text.keywords]
+        for situation in offer.situations:
+            vocabularies[situation.slug].keywords += keywords
+    return list(vocabularies.values())
 
 
 def _offer_loading():

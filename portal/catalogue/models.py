@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Column,
     Date,
+    Float,
     ForeignKey,
     String,
     Table,
@@ -42,6 +43,10 @@ class Area(TextsMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(20))  # "region" | "municipality"
     region_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     region: Mapped[Area | None] = relationship(remote_side=[id])
+    # A municipality's approximate position (its town hall), for "the nearest offers
+    # elsewhere" when nothing in the chosen municipality fits. None for regions.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     texts: Mapped[list[AreaText]] = relationship(
         back_populates="area", cascade="all, delete-orphan", order_by="AreaText.lang"
     )
@@ -67,6 +72,8 @@ class Situation(TextsMixin, db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     icon: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(default=0)
+    # Broader situations this one is a part of: its offers also fit words naming them.
+    part_of: Mapped[list[str]] = mapped_column(JSON, default=list)
     texts: Mapped[list[SituationText]] = relationship(
         back_populates="situation", cascade="all, delete-orphan", order_by="SituationText.lang"
     )
@@ -106,6 +113,9 @@ class Offer(TextsMixin, db.Model):
     # Treatment must start within this many days of a request (e.g. 14: Sundhedsloven
     # § 141 for alcohol treatment); None when no such promise applies.
     start_within_days: Mapped[int | None]
+    # Anyone can use it, whichever municipality they live in (a national or anonymous
+    # line), as its sources say: shown as "open to all" among the offers elsewhere.
+    open_to_all: Mapped[bool] = mapped_column(default=False)
     # Gone from content/ while it still has bookings: kept, but not shown (see content).
     retired: Mapped[bool] = mapped_column(default=False)
 

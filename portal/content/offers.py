@@ -52,6 +52,7 @@ def sync(session: Session, offers: list[OfferFile], areas: dict[str, Area],
             sources=[s.model_dump() for s in item.sources],
             last_checked=item.last_checked,
             start_within_days=item.start_within_days,
+            open_to_all=item.open_to_all,
             retired=False,
         )
         wanted = [situations[s] for s in item.situations]

@@ -39,8 +39,9 @@ def sync(session: Session, places: PlacesFile) -> dict[str, Area]:
         area = upsert(session, areas, Area, region.slug, kind="region", region=None)
         sync_texts(area, AreaText, region)
     for muni in places.municipalities:
+        latitude, longitude = muni.position or (None, None)
         area = upsert(session, areas, Area, muni.slug, kind="municipality",
-                      region=areas[muni.region])
+                      region=areas[muni.region], latitude=latitude, longitude=longitude)
         sync_texts(area, AreaText, muni)
     return areas
 

@@ -56,9 +56,18 @@ class RegionFile(Strict):
     en: Name
 
 
+# Denmark's latitude and longitude (Bornholm and Skagen included): a position outside is
+# a typo, such as latitude and longitude swapped.
+Latitude = Annotated[float, Field(ge=54.5, le=57.8)]
+Longitude = Annotated[float, Field(ge=8.0, le=15.2)]
+
+
 class MunicipalityFile(Strict):
     slug: Slug
     region: Slug
+    # Approximate position of the town hall (a public geographic fact), [latitude,
+    # longitude]: orders "the nearest offers elsewhere" when nothing here fits.
+    position: tuple[Latitude, Longitude] | None = None
     da: Name
     en: Name
 
@@ -80,6 +89,9 @@ class SituationText(Strict):
 class SituationFile(Strict):
     slug: Slug
     icon: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    # Broader situations this one is a part of ("young-substances" of "alcohol" and
+    # "drugs"): its offers also fit words that name those.
+    part_of: list[Slug] = Field(default_factory=list)
     da: SituationText
     en: SituationText
 
@@ -131,6 +143,9 @@ class OfferFile(Strict):
     # Treatment must start within this many days of a request (e.g. 14 for alcohol
     # treatment, Sundhedsloven § 141): booking offers a request when no time is free.
     start_within_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    # Anyone can use it from any municipality (a national or anonymous line). Only where
+    # the offer's sources say so: list those lines in `sources`.
+    open_to_all: bool = False
     da: OfferText
     en: OfferText
 

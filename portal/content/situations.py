@@ -12,8 +12,15 @@ from portal.content.schema import SituationsFile
 
 
 def check(file: str, situations: SituationsFile) -> list[Problem]:
-    return duplicates("situation", [(file, f"situations.{i}.slug", s.slug)
-                                    for i, s in enumerate(situations.situations)])
+    problems = duplicates("situation", [(file, f"situations.{i}.slug", s.slug)
+                                        for i, s in enumerate(situations.situations)])
+    slugs = {s.slug for s in situations.situations}
+    for i, situation in enumerate(situations.situations):
+        for j, broader in enumerate(situation.part_of):
+            if broader not in slugs or broader == situation.slug:
+                problems.append(Problem(file, f"situations.{i}.part_of.{j}",
+                                        f"'{broader}' is not another life situation"))
+    return problems
 
 
 def sync(session: Session, situations: SituationsFile) -> dict[str, Situation]:
@@ -21,7 +28,7 @@ def sync(session: Session, situations: SituationsFile) -> dict[str, Situation]:
     rows = {s.slug: s for s in session.scalars(select(Situation))}
     for position, item in enumerate(situations.situations):
         situation = upsert(session, rows, Situation, item.slug, icon=item.icon,
-                           position=position)
+                           position=position, part_of=list(item.part_of))
         sync_texts(situation, SituationText, item)
     return rows
 
