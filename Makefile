@@ -184,5 +184,10 @@ bench-booking: setup bench-tools
 search-quality: venv
 	$(BIN)/python -m bench.search_quality
 
+# The assistant's "search instead of shrugging" on held-out messages: helps / misleads.
+.PHONY: fallback-quality
+fallback-quality: setup bot-train
+	$(BIN)/python -m bench.fallback_quality
+
 clean:
 	rm -rf $(VENV) node_modules instance

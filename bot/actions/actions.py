@@ -56,6 +56,7 @@ SITUATION_INTENTS = {
     "situation_relative_support": "relatives",
 }
 RELATIVES = "relatives"
+NEEDS = frozenset(SITUATION_INTENTS.values())
 
 
 def lang_of(tracker: Tracker) -> str:
@@ -272,8 +273,9 @@ class ValidateMunicipalityForm(UsesPortal, FormValidationAction):
 class ActionSetMunicipality(UsesPortal, Action):
     """The citizen named a municipality outside the form ("jeg bor i Aarhus").
 
-    If they already described a situation, the offers are looked up again for the new
-    place; otherwise the bot notes it and asks what it is about.
+    If they already described a situation, or describe one in the same message ("I live
+    in Esbjerg and my mum is an alcoholic", as the portal's search reads it), the offers
+    are looked up for the place; otherwise the bot notes it and asks what it is about.
     """
 
     def name(self) -> str:
@@ -292,7 +294,14 @@ class ActionSetMunicipality(UsesPortal, Action):
                                    SlotSet("municipality_name", found.name)]
         patched = _with_slots(tracker, {"municipality": found.slug,
                                         "municipality_name": found.name})
-        if tracker.get_slot("situation"):
+        if not tracker.get_slot("situation"):
+            # "I live in Esbjerg and my mum is an alcoholic": the need in the same words.
+            need = self.need_in(lang, found.slug, tracker)
+            if need:
+                events += [SlotSet("situation", need), SlotSet("search_text", need_text(tracker))]
+                patched = _with_slots(patched, {"situation": need,
+                                                "search_text": need_text(tracker)})
+        if patched.get_slot("situation"):
             return events + Guide(client).answer(dispatcher, patched)
         if found.slug == OTHER:
             Guide(client).other_municipality(dispatcher, lang, found.name, None)
@@ -300,6 +309,26 @@ class ActionSetMunicipality(UsesPortal, Action):
         dispatcher.utter_message(text=texts.text("text_municipality_noted", lang,
                                                  municipality=found.name))
         return events
+
+    def need_in(self, lang: str, municipality: str, tracker: Tracker) -> str | None:
+        """The life situation the same message names, when the portal is confident."""
+        text = need_text(tracker)
+        if not text or might_be_crisis(tracker):
+            return None
+        try:
+            found = self.client.search(lang=lang, q=text, per_page=1,
+                                       municipality=None if municipality == OTHER
+                                       else municipality)
+        except PortalUnavailable:
+            return None
+        needs = [s for s in found.understood if s in NEEDS] if found.confident else []
+        return needs[0] if needs else None
+
+
+def need_text(tracker: Tracker) -> str | None:
+    """The citizen's own words of this turn (None for a button's payload)."""
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    return None if not text or _is_payload(text) else text[:200]
 
 
 def _with_slots(tracker: Tracker, slots: dict[str, Any]) -> Tracker:
@@ -348,9 +377,13 @@ class Guide:
         for_relatives = situation == RELATIVES
         audience = RELATIVES if for_relatives else None
         found = self.find(lang, municipality, situation, own_words, audience)
+        situation = found.situation or situation
         # Several needs in one message ("jeg drikker for meget og har gæld"): the
         # portal's reading of the words names more situations than the intent did.
-        others = [s for s in found.understood if s not in (situation, RELATIVES)]
+        # Only the main life situations count as another need (the intents' own):
+        # "young people and substances" is the same need as drugs, for a young person.
+        others = [s for s in found.understood
+                  if s in NEEDS and s not in (situation, RELATIVES)]
         if situation and not for_relatives and others:
             self.several(dispatcher, lang, municipality, place, [situation, *others[:2]],
                          own_words, found)
@@ -467,6 +500,11 @@ class Guide:
             return Found(by_words.offers[:MAX_OFFERS], understood, by_words.nearest)
         on_topic = self.client.search(lang=lang, municipality=municipality, situation=situation,
                                       audience=audience, per_page=10)
+        if not on_topic.offers and understood and situation not in understood \
+                and by_words.offers:
+            # The intent's situation has nothing here, but the portal reads the words
+            # as another situation that has: the intent was probably wrong.
+            return Found(by_words.offers[:MAX_OFFERS], understood, situation=understood[0])
         topic_slugs = {o.slug for o in on_topic.offers}
         offers = [o for o in by_words.offers if o.slug in topic_slugs]
         seen = {o.slug for o in offers}
@@ -534,10 +572,11 @@ class Found:
     name (when the portal is confident), and fitting offers elsewhere."""
 
     def __init__(self, offers: list[Offer], understood: tuple[str, ...] = (),
-                 nearest: list[Offer] | None = None) -> None:
+                 nearest: list[Offer] | None = None, situation: str | None = None) -> None:
         self.offers = offers
         self.understood = understood
         self.nearest = nearest or []
+        self.situation = situation  # set when the words, not the intent, chose it
 
 
 class ActionSuggestOffers(UsesPortal, Action):

@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
@@ -225,6 +225,36 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """An answer about an offer (`facts` of `GET /offers/<slug>`): `known` is false when
+    the catalogue has no answer, and `text` then says so honestly."""
+
+    known: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class OfferDetail:
+    """One offer with its facts (price, anonymous, location, opening_hours, referral,
+    sign_up, waiting_time, for_whom) and the way in of a referred offer."""
+
+    offer: Offer
+    facts: dict[str, Fact]
+    referral_path: str | None
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> OfferDetail:
+        try:
+            facts = {str(kind): Fact(bool(fact["known"]), str(fact["text"]))
+                     for kind, fact in (item.get("facts") or {}).items()}
+            referral = item.get("referral_path")
+            return cls(Offer.from_json(item), facts,
+                       portal_path(referral.get("url")) if isinstance(referral, dict) else None)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise PortalUnavailable(f"unexpected offer: {error}") from error
+
+
+@dataclass(frozen=True)
 class Search:
     """One search's offers (best first) and the portal's search page showing it.
 
@@ -344,6 +374,11 @@ class PortalClient:
         with self._lock:
             self._cache[key] = _Cached(path, now + REFERENCE_TTL)
         return path
+
+    def offer(self, slug: str, lang: str = "da") -> OfferDetail:
+        """One offer with its facts, in `lang` (`GET /offers/<slug>`)."""
+        return OfferDetail.from_json(self._get(f"/offers/{quote(slug, safe='')}",
+                                               {"lang": lang}))
 
     def search(self, *, lang: str = "da", q: str | None = None,
                municipality: str | None = None, situation: str | None = None,

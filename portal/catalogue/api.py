@@ -18,8 +18,10 @@ from spectree import Response
 
 from portal.booking import service as booking
 from portal.catalogue import service
+from portal.catalogue.facts import offer_facts
 from portal.catalogue.models import Area, Offer
 from portal.catalogue.query import OfferSearchParams
+from portal.catalogue.search import Understanding
 from portal.core.api import PREFIX
 from portal.core.api.models import ApiError, LangQuery, absent
 from portal.core.api.spec import declare
@@ -76,6 +78,25 @@ class ReferralPath(BaseModel):
     url: str | None = Field(description="Where the way in starts, in the asked language.")
 
 
+class Fact(BaseModel):
+    known: bool = Field(description="Whether the catalogue states an answer.")
+    text: str = Field(description="The answer, or an honest sentence that the sources do "
+                                  "not say, in the asked language.")
+
+
+class OfferFacts(BaseModel):
+    """Answers to the questions people ask about an offer (`catalogue/facts.py`)."""
+
+    price: Fact
+    anonymous: Fact
+    location: Fact
+    opening_hours: Fact
+    referral: Fact
+    sign_up: Fact
+    waiting_time: Fact
+    for_whom: Fact
+
+
 class OfferDetail(OfferSummary):
     description: str
     for_whom: str
@@ -92,15 +113,47 @@ class OfferDetail(OfferSummary):
         description="For offers that need a referral; null for open offers.")
     booking_url: str | SkipJsonSchema[None] = absent(
         "For offers whose sessions are booked in the portal: the booking page.")
+    facts: OfferFacts = Field(description="Answers to the questions people ask about an "
+                                          "offer: is it free, can I be anonymous, where, "
+                                          "opening hours, referral, how to sign up, waiting "
+                                          "time, who it is for.")
+
+
+class NamedSituation(BaseModel):
+    slug: str
+    name: str
+
+
+class Understood(BaseModel):
+    situations: list[NamedSituation] = Field(
+        description="The life situations the words name, most likely first (empty when "
+                    "none).")
+    confident: bool = Field(description="Whether the words clearly name them; then items "
+                                        "hold only offers serving them.")
+
+
+class NearestOffer(OfferSummary):
+    elsewhere: Literal["anyone", "region", "nearby"] = Field(
+        description="anyone = usable from any municipality; region = the chosen "
+                    "municipality's region's own offer; nearby = another municipality's "
+                    "offer (you may have to live there to use it).")
 
 
 class OfferList(BaseModel):
-    items: list[OfferSummary]
+    items: list[OfferSummary] = Field(description="Offers in or for the chosen municipality "
+                                                  "(all when none), best first.")
     total: int
     page: int
     per_page: int
     search_url: str = Field(description="The portal's search page with the same search, "
                                         "in the asked language.")
+    understood: Understood | SkipJsonSchema[None] = absent(
+        "Only with q: the life situations the words name.")
+    nearest: list[NearestOffer] = Field(
+        description="When a municipality is chosen and no offer there fits: the nearest "
+                    "fitting offers elsewhere, at most 5, best fitting first (those anyone "
+                    "can use, the region's, then other municipalities' nearest first). "
+                    "Empty otherwise.")
 
 
 class AreaList(BaseModel):
@@ -128,6 +181,9 @@ def offers():
         "per_page": query.per_page,
         "search_url": url_for("catalogue.search", lang=query.lang, _external=True,
                               **_search_args(params)),
+        "understood": understood_out(results.understood, query.lang),
+        "nearest": [{**offer_summary(place.offer, query.lang), "elsewhere": place.where}
+                    for place in results.nearest],
     }
 
 
@@ -144,6 +200,7 @@ def offer(slug: str):
         return {"error": "not_found",
                 "message": _("There is no offer “%(slug)s”.", slug=slug)}, 404
     text = item.text(lang)
+    booking_url = _absolute(booking.booking_path(item.id, item.slug, lang))
     return {
         **offer_summary(item, lang),
         "description": text.description,
@@ -158,7 +215,8 @@ def offer(slug: str):
         "max_age": item.max_age,
         "sources": item.sources,
         "referral_path": referral_path(item, lang),
-        "booking_url": _absolute(booking.booking_path(item.id, item.slug, lang)),
+        "booking_url": booking_url,
+        "facts": offer_facts(item, lang, bookable=booking_url is not None),
     }
 
 
@@ -205,6 +263,15 @@ def offer_summary(offer: Offer, lang: str, score: float | None = None) -> dict[s
     if score is not None:
         data["relevance"] = score
     return data
+
+
+def understood_out(understood: Understanding | None, lang: str) -> dict[str, Any] | None:
+    if understood is None:
+        return None
+    situations = [service.get_situation(slug) for slug in understood.slugs]
+    return {"situations": [{"slug": s.slug, "name": s.text(lang).name}
+                           for s in situations if s is not None],
+            "confident": understood.confident}
 
 
 def area_out(area: Area, lang: str) -> dict[str, Any]:

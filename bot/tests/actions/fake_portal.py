@@ -1,7 +1,8 @@
-"""A fake portal API for the intake and handoff actions: it answers with the contract's
-shapes (tests/briefs contracts: GET /consent-texts, POST /intakes, POST /handoffs) and
-records every request, so a test can check the exact body the action server sent, its
-token, and that nothing was sent at all. The real portal is tested in test_intake.py too.
+"""A fake portal API for the intake, handoff and offer-facts actions: it answers with the
+contract's shapes (tests/briefs contracts: GET /consent-texts, POST /intakes, POST /handoffs;
+GET /offers/<slug> with `facts` for a few offers) and records every request, so a test
+can check the exact body the action server sent, its token, and that nothing was sent at
+all. The real portal is tested in test_intake.py and test_offer_facts.py too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,33 @@ SITUATIONS = {"da": [{"slug": "debt", "name": "Gæld og økonomi"},
                      {"slug": "alcohol", "name": "Alcohol"},
                      {"slug": "housing", "name": "Housing and homelessness"},
                      {"slug": "loneliness", "name": "Loneliness"}]}
+
+
+def offer_detail(slug: str, lang: str) -> dict[str, Any] | None:
+    """`GET /offers/<slug>` for the offers of OFFER_FACTS: the contract's shape, with
+    facts whose texts name the offer and the language (so a test sees whose it was)."""
+    if slug not in OFFER_FACTS:
+        return None
+    title, access, anonymous = OFFER_FACTS[slug]
+    prefix = "/en/offers/" if lang == "en" else "/tilbud/"
+    known = {"referral": True, "anonymous": anonymous}
+    facts = {kind: {"known": known.get(kind, False), "text": f"{kind} of {slug} ({lang})."}
+             for kind in FACT_KINDS}
+    return {"slug": slug, "title": title, "summary": "", "url": f"{BASE}{prefix}{slug}",
+            "municipality": {"slug": "egedal", "name": "Egedal", "kind": "municipality"},
+            "access": access, "anonymous": anonymous, "virtual": False, "channels": [],
+            "situations": [], "audiences": ["citizens"], "last_checked": "2026-11-23",
+            "referral_path": ({"kind": "one-entrance-intake", "url": f"{BASE}/en-indgang"}
+                              if access == "referral" else None),
+            "facts": facts}
+
+
+FACT_KINDS = ("price", "anonymous", "location", "opening_hours", "referral", "sign_up",
+              "waiting_time", "for_whom")
+# slug -> (title, access, anonymous)
+OFFER_FACTS = {"straksraadgivning-egedal": ("Straks-rådgivning", "open", False),
+               "u-turn-koebenhavn": ("U-turn – for unge med rusmidler", "open", True),
+               "housing-first-koebenhavn": ("Housing First", "referral", False)}
 
 
 def consent_item(id_: int, key: str, agency: str | None, lang: str,
@@ -76,6 +104,10 @@ class FakePortal:
         if path == "/api/v1/pages":
             url = f"{BASE}/en/one-entrance" if lang == "en" else f"{BASE}/en-indgang"
             return 200, {"items": [{"key": "intake", "title": "Én indgang", "url": url}]}
+        if path.startswith("/api/v1/offers/") and method == "GET":
+            detail = offer_detail(path.rsplit("/", 1)[1], lang)
+            if detail:
+                return 200, detail
         if path == "/api/v1/consent-texts":
             municipality = (query.get("municipality") or [""])[0]
             if municipality not in {m["slug"] for m in MUNICIPALITIES}:

@@ -137,3 +137,37 @@ def test_debt_in_holstebro_says_so_and_shows_only_debt_help_elsewhere(
     assert all("debt" in situations_of(portal_url, slug) for slug in slugs)
     whys = [item["text"] for item in links(messages[0])]
     assert all(("Kommune" in why or "regionens" in why or "uanset" in why) for why in whys)
+
+
+def test_a_misread_situation_with_nothing_here_lets_the_words_decide(
+        client: PortalClient, portal_url: str) -> None:
+    # The intent says violence (nothing of it in Haderslev); the words are about debt.
+    messages, slots = guided("jeg skylder penge til alle og rykkerne hober sig op",
+                             "situation_violence", client, municipality="haderslev")
+    slugs = offer_slugs(messages)
+    assert slugs and slugs[0] == "gaeldsraadgivning-haderslev", messages
+    assert slots["shown_offers"][0] == "gaeldsraadgivning-haderslev"
+
+
+def test_a_municipality_and_a_need_in_one_message_gets_offers_at_once(
+        client: PortalClient, portal_url: str) -> None:
+    from actions.actions import ActionSetMunicipality
+    from conftest import entity
+
+    text = "vi bor i Aarhus og min mor er lige blevet udskrevet fra psykiatrisk afdeling"
+    tracker = make_tracker(text, "inform_municipality", [entity("municipality", "Aarhus")])
+    messages, slots = run(ActionSetMunicipality, client, tracker)
+    assert slots["municipality"] == "aarhus" and slots["situation"] == "discharged"
+    slugs = offer_slugs(messages)
+    assert slugs and "discharged" in situations_of(portal_url, slugs[0]), messages
+
+
+def test_a_municipality_alone_is_noted_and_the_need_asked(client: PortalClient) -> None:
+    from actions.actions import ActionSetMunicipality
+    from conftest import entity
+
+    tracker = make_tracker("jeg bor i Aarhus", "inform_municipality",
+                           [entity("municipality", "Aarhus")])
+    messages, slots = run(ActionSetMunicipality, client, tracker)
+    assert "situation" not in slots and offer_slugs(messages) == []
+    assert "Aarhus" in messages[0]["text"]
