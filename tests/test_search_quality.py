@@ -1,7 +1,8 @@
 """The ranking understands how citizens write (targets on the tuned set: the right offer
-first ≥ 88 %, in the top 3 ≥ 95 %, and an off-topic offer in the top 3 of at most 12 % of
-the searches; measured 91.0 %, 98.6 % and 10.1 % on 2026-11-30, from 86.8 %, 97.9 % and
-27.3 % before the search understood which life situations the words name).
+first ≥ 90 %, in the top 3 ≥ 95 %, and an off-topic offer in the top 3 of at most 8 % of
+the searches; measured 92.4 %, 98.6 % and 5.0 % on 2026-11-30, from 86.8 %, 97.9 % and
+27.3 % before the search understood which life situations the words name, and 91.0 %,
+98.6 % and 10.1 % before a second need had to be named on words of its own).
 
 The targets are on the tuned set; the held-out set (never used to tune) is reported
 beside it, with a floor under today's figure so that a change that makes the search
@@ -18,8 +19,8 @@ from portal.catalogue.service import find_offers
 from tests.search_eval.evaluate import SETS, evaluate, load_queries, report, share
 
 TARGET = 0.95
-TOP1_TARGET = 0.88
-OFF_TOPIC_MAX = 0.12
+TOP1_TARGET = 0.90
+OFF_TOPIC_MAX = 0.08
 HELD_OUT_FLOOR = 0.85  # measured 0.883 when the set was written (2026-11-30)
 
 

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from portal.catalogue import service
+from portal.catalogue.search import OfferKeywords, SituationMatcher, SituationVocabulary
 from tests.conftest import ROOT
 
 API = "/api/v1/offers"
@@ -78,10 +79,84 @@ def test_the_words_name_their_life_situations(app, words, situations):
     assert understood.confident == bool(situations)
 
 
-@pytest.mark.parametrize("words", ["hvad er klokken", "og i på", "", "hjælp", "???"])
+@pytest.mark.parametrize("words", ["hvad er klokken", "og i på", "", "hjælp", "???",
+                                   # an everyday word alone is not a request for help
+                                   "blomst kaffe ja måske", "kaffe", "coffee"])
 def test_words_that_name_no_situation_are_not_understood_with_confidence(app, words):
     with app.test_request_context():
         assert not service.understand(words).confident
+
+
+# --- one need is one need --------------------------------------------------------------
+
+@pytest.mark.parametrize(("words", "need"), [
+    # A family member ("min søn": the writer is a relative, which the assistant handles)
+    # and an everyday time word ("hver dag") are not needs of their own.
+    ("min søn på 17 ryger hash hver dag", {"drugs", "young-substances"}),
+    ("min mor drikker hver weekend", {"alcohol"}),
+    ("min far drikker hver dag", {"alcohol"}),
+    ("my dad has been drinking every night", {"alcohol"}),
+    ("min datter på 15 har det svært i skolen", {"young-people"}),
+    ("min mand er voldelig", {"violence"}),
+    ("i feel so alone since my wife died", {"loneliness"}),
+    ("jeg drikker hver aften og kan ikke stoppe", {"alcohol"}),
+    # An everyday word of another situation is not a second need.
+    ("savner nogen at drikke en kop kaffe med", {"loneliness"}),
+    ("jeg er bange for at jeg er ved at blive alkoholiker", {"alcohol"}),
+])
+def test_a_single_need_is_understood_as_one(app, words, need):
+    with app.test_request_context():
+        understood = service.understand(words)
+    assert understood.confident and understood.slugs, understood
+    assert set(understood.slugs) <= need, understood
+
+
+@pytest.mark.parametrize("words", ["bekymret for min søn", "min søn", "pårørende"])
+def test_a_relative_with_no_other_need_is_understood_as_a_relative(app, words):
+    with app.test_request_context():
+        understood = service.understand(words)
+    assert understood.slugs == ["relatives"] and understood.confident, understood
+
+
+def test_several_needs_are_each_named_on_their_own_words(app):
+    with app.test_request_context():
+        understood = service.understand("jeg drikker for meget og har gæld og er hjemløs")
+    assert understood.slugs == ["alcohol", "debt", "housing"] and understood.confident
+
+
+def test_a_single_need_with_a_relative_lists_only_its_offers(client):
+    data = api(client, q="min mor drikker hver weekend")
+    assert data["understood"] == {
+        "situations": [{"slug": "alcohol", "name": "Alkohol"}], "confident": True}
+    assert data["items"]
+    # Offers for young people's substance use are part of alcohol (`part_of`).
+    assert all(serves(i["slug"], "alcohol") or serves(i["slug"], "young-substances")
+               for i in data["items"]), [i["slug"] for i in data["items"]]
+
+
+def test_offers_serving_a_second_situation_do_not_blur_what_the_words_mean():
+    """In a large catalogue many offers serve a second situation (bench/generate.py:
+    one in two). Their keywords must not make a situation's own words say less, nor
+    lend them to the other situation: "inkasso" stays debt, with confidence."""
+    situations = ([SituationVocabulary("debt", ["Gæld og økonomi"], ["gæld", "inkasso"]),
+                   SituationVocabulary("loneliness", ["Ensomhed"], ["ensom", "en kop kaffe"])]
+                  + [SituationVocabulary(f"other-{i}", [f"Andet {i}"], [f"ord{i}"])
+                     for i in range(12)])
+
+    def exact(word: str) -> tuple[tuple[str, float], ...]:
+        return ((word, 1.0),)
+
+    def offers(second: str | None) -> list[OfferKeywords]:
+        debt = [OfferKeywords(frozenset({"debt"} | ({second} if second and i % 2 else set())),
+                              ("gældsrådgivning", "inkasso", "budget")) for i in range(60)]
+        return debt + [OfferKeywords(frozenset({"loneliness"}), ("fællesskab",))] * 5
+
+    small = SituationMatcher(situations, offers(None), exact)
+    large = SituationMatcher(situations, offers("loneliness"), exact)
+    for words in ("inkasso", "gæld", "gældsrådgivning og inkasso"):
+        understood = large.understand(words)
+        assert understood.slugs == ["debt"] and understood.confident, (words, understood)
+    assert large.understand("inkasso") == small.understand("inkasso")
 
 
 # --- nothing off-topic -------------------------------------------------------------------

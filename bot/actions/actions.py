@@ -429,10 +429,15 @@ class Guide:
         """Nothing in the municipality fits: said plainly, with the nearest elsewhere."""
         if nearest and situation:
             name = self.situation_names(lang).get(situation, situation).lower()
+            items = self.links(lang, nearest[:MAX_OFFERS], situation)
+            # The municipality's own way in still helps where it has no open offer.
+            intake = link(lang, "text_link_intake", self.client.intake_path(lang))
+            if intake and intake not in items:
+                items.append(intake)
             dispatcher.utter_message(
                 text=texts.text("text_offers_none_nearest", lang, situation=name,
                                 municipality=place),
-                json_message={"links": self.links(lang, nearest[:MAX_OFFERS], situation)})
+                json_message={"links": items})
             return
         say(dispatcher, texts.text("text_offers_none", lang, municipality=place), [
             link(lang, "text_link_search", self.client.search_path(lang, own_words, municipality)),

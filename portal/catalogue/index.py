@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.catalogue.models import Area, Offer, Situation
 from portal.catalogue.search import (
     Document,
+    OfferKeywords,
     SearchIndex,
     SituationMatcher,
     SituationVocabulary,
@@ -76,8 +77,9 @@ class CatalogueIndex(SearchIndex):
                 if area.region_id is not None:
                     self.positions[area.region_id].append((area.latitude, area.longitude))
         self.situation_matcher = SituationMatcher(
-            situation_vocabularies(situations, [offers[d.offer_id] for d in documents]),
-            self.expand)
+            situation_vocabularies(situations),
+            offer_keywords([offers[d.offer_id] for d in documents]), self.expand,
+            self._vocabulary_set.__contains__)
 
 
     def distance_km(self, municipality: Area, area: Area) -> float | None:
@@ -200,19 +202,19 @@ def offer_document(offer: Offer) -> Document:
     )
 
 
-def situation_vocabularies(situations: list[Situation],
-                           offers: list[Offer]) -> list[SituationVocabulary]:
-    """Each situation's names and everyday terms in every language, and the keywords of
-    the offers serving it (an offer serving n situations lends each 1/n of its words)."""
-    vocabularies = {s.slug: SituationVocabulary(
-        s.slug, [t.name for t in s.texts], [term for t in s.texts for term in t.terms])
-        for s in situations}
-    for offer in offers:
-        share = 1 / max(len(offer.situations), 1)
-        keywords = [(k, share) for text in offer.texts for k in text.keywords]
-        for situation in offer.situations:
-            vocabularies[situation.slug].keywords += keywords
-    return list(vocabularies.values())
+def situation_vocabularies(situations: list[Situation]) -> list[SituationVocabulary]:
+    """Each situation's names and everyday terms in every language, and the broader
+    situations it is part of."""
+    return [SituationVocabulary(s.slug, [t.name for t in s.texts],
+                                [term for t in s.texts for term in t.terms], list(s.part_of))
+            for s in situations]
+
+
+def offer_keywords(offers: list[Offer]) -> list[OfferKeywords]:
+    """Each offer's keywords in every language, with the situations it serves."""
+    return [OfferKeywords(frozenset(s.slug for s in offer.situations),
+                          tuple(k for text in offer.texts for k in text.keywords))
+            for offer in offers]
 
 
 def _offer_loading():

@@ -180,17 +180,30 @@ class SearchIndex:
 # --- Which life situations the words name --------------------------------------------
 
 # How much a word in each source says about a situation (before its rarity across
-# situations): its name, its everyday terms, the keywords of the offers serving it (an
-# offer serving several situations lends each a share of its keywords).
+# situations): its name, its everyday terms, the keywords of the offers serving it.
 SITUATION_SOURCE_WEIGHTS = {"name": 1.0, "terms": 0.8, "keywords": 0.5}
 SITUATION_PHRASE_BONUS = 2.0
-# A situation is named when it scores at least this, and this share of the best one;
-# the words are understood with confidence when a named one scores at least
-# CONFIDENT_SCORE from its own name and terms (about one specific word, such as "gæld",
-# found as it is), not only from offers' keywords.
+# The words are understood with confidence when a situation scores at least
+# CONFIDENT_SCORE from its own name and terms (not from offers' keywords), with at least
+# one whole word or phrase of its own: one specific word such as "gæld", found as it
+# is, not two halves of phrases ("ingen" of "ingen bolig" and "hjælp" of "hjælp i
+# hjemmet").
+CONFIDENT_SCORE = 1.5
+# A second (third) need is named only on evidence of its own: more than one everyday
+# term (a term scores at most 0.8 × the rarest idf, 1.84), that is a word of its name
+# ("gæld", also as "debts"), a phrase ("vold i hjemmet") or two of its words; or a word,
+# as it is, that no other situation uses ("inkasso"). So not "hver" in "hver dag", nor
+# "bange" in "bange for at blive alkoholiker" (also in "bange for min mand"). A known
+# limit: "arbejde" in "det går ud over mit arbejde" is named (a word of a name).
+SECOND_SCORE = 1.9
+# Without confidence, the situations scoring at least this, and this share of the best
+# one, are named (not confidently).
 NAMED_MIN_SCORE = 0.9
 NAMED_SHARE = 0.75
-CONFIDENT_SCORE = 1.5
+# A term beginning with one of these says who the words are about ("min søn", "my
+# wife"), not a need: the writer is a relative, which the assistant handles; it names
+# the relatives' situation only when the words name nothing else.
+POSSESSIVES = frozenset({"min", "mit", "mine", "my", "our", "vores"})
 INEXACT_WHEN_EXACT = 0.5
 PART_OF_PHRASE = 0.5
 
@@ -214,96 +227,214 @@ class SituationVocabulary:
     slug: str
     names: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
-    keywords: list[tuple[str, float]] = field(default_factory=list)  # (keyword, share)
+    part_of: list[str] = field(default_factory=list)  # broader situations
+
+
+@dataclass(frozen=True)
+class OfferKeywords:
+    """One offer's keywords (every language) and the situations it serves."""
+
+    situations: frozenset[str]
+    keywords: tuple[str, ...]
+
+
+def _idf(count: int, df: float) -> float:
+    return math.log(1 + (count - df + 0.5) / (df + 0.5))
 
 
 class SituationMatcher:
     """Scores the life situations against a query with the offer index's own word
     expansion (missing æ/ø/å, inflection, compounds, typos), so the words that find an
-    offer are the words that name its situation."""
+    offer are the words that name its situation.
+
+    Two sources, kept apart: the situations' own words (names and everyday terms), which
+    alone can name a situation, and the offers' keywords, which only add to a score. A
+    keyword says as much about a situation as the offers using it serve that situation:
+    "gældsrådgivning" in 60 debt offers, 5 of which also serve loneliness, is debt's
+    word, not loneliness'. So a catalogue of 2,000 offers, many serving a second
+    situation, does not blur what a situation's own words mean.
+
+    `known(word)`: whether the word is a word of the catalogue as it is (then it is not
+    the unfinished start of a longer one).
+    """
 
     def __init__(self, vocabularies: Iterable[SituationVocabulary],
-                 expand: Callable[[str], tuple[tuple[str, float], ...]]) -> None:
+                 offers: Iterable[OfferKeywords],
+                 expand: Callable[[str], tuple[tuple[str, float], ...]],
+                 known: Callable[[str], bool] = lambda word: False) -> None:
         self.expand = expand
-        raw: dict[str, dict[str, float]] = defaultdict(dict)
-        self.phrases: dict[str, dict[str, float]] = defaultdict(dict)
-
-        # The situations' own words (names and terms), as opposed to offers' keywords:
-        # only these make an understanding confident.
-        self.own: dict[str, set[str]] = defaultdict(set)
-
-        def add(term: str, slug: str, weight: float) -> None:
-            raw[term][slug] = max(raw[term].get(slug, 0.0), weight)
-
+        self.known = known
         vocabularies = list(vocabularies)
+        n = max(len(vocabularies), 1)
+        # A situation and the broader one it is part of ("young-substances", "drugs")
+        # are one need.
+        self.broader = {vocab.slug: set(vocab.part_of) for vocab in vocabularies}
+
+        # The situations' own words: token -> slug -> weight, and their phrases.
+        own: dict[str, dict[str, float]] = defaultdict(dict)
+        self.own_phrases: dict[str, dict[str, float]] = defaultdict(dict)
+        # Which situations use a token as a whole word ("gæld"), not only as part of a
+        # phrase ("ingen" of "ingen bolig").
+        self.whole_words: dict[str, set[str]] = defaultdict(set)
+        # Terms that only say who the words are about ("min søn"), and their words.
+        self.person_phrases: set[str] = set()
+        person_words: dict[str, set[str]] = defaultdict(set)
+        other_words: dict[str, set[str]] = defaultdict(set)
         for vocab in vocabularies:
-            sources = ([(t, SITUATION_SOURCE_WEIGHTS["name"]) for t in vocab.names]
-                       + [(t, SITUATION_SOURCE_WEIGHTS["terms"]) for t in vocab.terms]
-                       + [(k, SITUATION_SOURCE_WEIGHTS["keywords"] * share)
-                          for k, share in vocab.keywords])
-            for text, weight in sources:
+            # Each word of a name counts whole: "Gæld og økonomi" is "gæld" and "økonomi".
+            sources = ([(t, SITUATION_SOURCE_WEIGHTS["name"], True) for t in vocab.names]
+                       + [(t, SITUATION_SOURCE_WEIGHTS["terms"], False) for t in vocab.terms])
+            for text, weight, is_name in sources:
                 # In a phrase ("hjælp i hjemmet", "min far") each word alone says less
                 # than the whole, which the phrase bonus rewards.
                 folded = phrase(text)
-                single = " " not in folded
+                whole = is_name or " " not in folded
+                about_person = " " in folded and folded.split()[0] in POSSESSIVES
                 for token in tokens(text):
-                    add(token, vocab.slug, weight * (1.0 if single else PART_OF_PHRASE))
+                    part = weight * (1.0 if whole else PART_OF_PHRASE)
+                    own[token][vocab.slug] = max(own[token].get(vocab.slug, 0.0), part)
+                    (person_words if about_person else other_words)[token].add(vocab.slug)
+                    if whole:
+                        self.whole_words[token].add(vocab.slug)
+                if " " in folded:
+                    current = self.own_phrases[folded].get(vocab.slug, 0.0)
+                    self.own_phrases[folded][vocab.slug] = max(current, weight)
+                    if about_person:
+                        self.person_phrases.add(folded)
+        self.person_words = {token: slugs - other_words.get(token, set())
+                             for token, slugs in person_words.items()}
+        # A word of many situations ("hjælp", "ung") says little about which one.
+        self.own_weights: dict[str, dict[str, float]] = {}
+        for term, slugs in own.items():
+            idf = _idf(n, max(sum(slugs.values()), 1.0))
+            self.own_weights[term] = {slug: w * idf for slug, w in slugs.items()}
+
+        # The offers' keywords: how much of the offers using a word serve each situation
+        # (an offer serving n situations gives each 1/n).
+        mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        used: dict[str, float] = defaultdict(float)
+        phrase_mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        phrase_used: dict[str, float] = defaultdict(float)
+        for offer in offers:
+            if not offer.situations:
+                continue
+            share = 1 / len(offer.situations)
+            words: dict[str, float] = {}
+            phrases: set[str] = set()
+            for keyword in offer.keywords:
+                folded = phrase(keyword)
+                single = " " not in folded
+                for token in tokens(keyword):
+                    words[token] = max(words.get(token, 0.0),
+                                       1.0 if single else PART_OF_PHRASE)
                 if not single:
-                    current = self.phrases[folded].get(vocab.slug, 0.0)
-                    self.phrases[folded][vocab.slug] = max(current, weight)
-            for text in vocab.names + vocab.terms:
-                if " " not in phrase(text):
-                    for token in tokens(text):
-                        self.own[token].add(vocab.slug)
-        n = max(len(vocabularies), 1)
-        # A word of many situations ("hjælp", "ung") says little about which one. How
-        # many use it counts by weight: a keyword lent by a broad offer counts little.
-        self.weights = {}
-        for term, slugs in raw.items():
-            df = max(sum(slugs.values()), 1.0)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            self.weights[term] = {slug: w * idf for slug, w in slugs.items()}
+                    phrases.add(folded)
+            for token, part in words.items():
+                used[token] += 1
+                for slug in offer.situations:
+                    mass[token][slug] += part * share
+            for folded in phrases:
+                phrase_used[folded] += 1
+                for slug in offer.situations:
+                    phrase_mass[folded][slug] += share
+        weight = SITUATION_SOURCE_WEIGHTS["keywords"]
+        # Every source: what the words score (the order of the situations named).
+        self.weights: dict[str, dict[str, float]] = {
+            term: dict(slugs) for term, slugs in self.own_weights.items()}
+        for term, slugs in _associations(mass, used, n).items():
+            into = self.weights.setdefault(term, {})
+            for slug, value in slugs.items():
+                into[slug] = max(into.get(slug, 0.0), weight * value)
+        self.phrases: dict[str, dict[str, float]] = {
+            folded: dict(slugs) for folded, slugs in self.own_phrases.items()}
+        for folded, slugs in _associations(phrase_mass, phrase_used, n).items():
+            into = self.phrases.setdefault(folded, {})
+            for slug, value in slugs.items():
+                into[slug] = max(into.get(slug, 0.0), weight * value / _idf(n, 1.0))
         self.longest_phrase = max((len(p.split()) for p in self.phrases), default=0)
 
     def understand(self, query: str) -> Understanding:
-        scores: dict[str, float] = defaultdict(float)
-        evidence: dict[str, float] = defaultdict(float)  # from the situations' own words
+        scores: dict[str, float] = defaultdict(float)  # every source
+        evidence: dict[str, float] = defaultdict(float)  # the situations' own words
+        person: dict[str, float] = defaultdict(float)  # ... that only name a person
+        whole: set[str] = set()  # met by a whole word or phrase of their own
+        alone: set[str] = set()  # met by a word, as it is, no other situation uses
         for word in dict.fromkeys(tokens(query)):
             best: dict[str, float] = {}
             own: dict[str, float] = {}
-            exact = word in self.weights
+            own_person: dict[str, float] = {}
+            # What the word names as it is; another word it may mean counts less for the
+            # other situations: "misbrug" is alcohol or drugs more than "misbrugt"
+            # (abused), and a whole word is not the start of a longer one: "hver"
+            # (every) is not "hverdag" (everyday).
+            itself = self.own_weights.get(word, {})
+            doubtful = bool(itself) or self.known(word)
             for term, certainty in self.expand(word):
-                # A word some situation uses as it is mostly means that: "misbrug" is
-                # alcohol or drugs more than "misbrugt" (abused).
-                if exact and term != word:
-                    certainty *= INEXACT_WHEN_EXACT
+                inexact = term != word and (bool(itself) or term.startswith(word))
                 for slug, weight in self.weights.get(term, {}).items():
+                    if inexact and doubtful and slug not in itself:
+                        weight *= INEXACT_WHEN_EXACT
                     value = certainty * weight
-                    if value > best.get(slug, 0.0):
-                        best[slug] = value
-                    if slug in self.own.get(term, ()) and value > own.get(slug, 0.0):
-                        own[slug] = value
+                    best[slug] = max(best.get(slug, 0.0), value)
+                    own_weight = self.own_weights.get(term, {}).get(slug)
+                    if own_weight is None:
+                        continue
+                    value *= own_weight / self.weights[term][slug]
+                    into = own_person if slug in self.person_words.get(term, ()) else own
+                    into[slug] = max(into.get(slug, 0.0), value)
+                    if slug in self.whole_words.get(term, ()):
+                        whole.add(slug)
+                        if term == word and len(self.own_weights[term]) == 1:
+                            alone.add(slug)
             for slug, value in best.items():
                 scores[slug] += value
             for slug, value in own.items():
                 evidence[slug] += value
+            for slug, value in own_person.items():
+                person[slug] += value
         for run in _runs(phrase(query).split(), self.longest_phrase):
             for slug, weight in self.phrases.get(run, {}).items():
                 scores[slug] += SITUATION_PHRASE_BONUS * weight
-                evidence[slug] += SITUATION_PHRASE_BONUS * weight
+            into = person if run in self.person_phrases else evidence
+            for slug, weight in self.own_phrases.get(run, {}).items():
+                into[slug] += SITUATION_PHRASE_BONUS * weight
+                whole.add(slug)
         if not scores:
             return Understanding()
-        top = max(scores.values())
-        floor = max(NAMED_MIN_SCORE, NAMED_SHARE * top)
-        # Named: called by its own words, not only by offers' keywords; and either
-        # clearly (a second need in "drikker for meget og har gæld") or nearly as well
-        # as the best one.
-        named = sorted(((s, round(v, 3)) for s, v in scores.items()
-                        if evidence.get(s, 0.0) >= CONFIDENT_SCORE
-                        or (v >= floor and evidence.get(s, 0.0) > 0)),
-                       key=lambda item: (-item[1], item[0]))
-        confident = any(evidence.get(slug, 0.0) >= CONFIDENT_SCORE for slug, _ in named)
-        return Understanding(tuple(named), confident=confident)
+        # Who the words are about ("min søn") names a need only when nothing else does.
+        if not any(value >= CONFIDENT_SCORE for value in evidence.values()):
+            for slug, value in person.items():
+                evidence[slug] += value
+        clear = [slug for slug, value in evidence.items()
+                 if value >= CONFIDENT_SCORE and slug in whole]
+        if clear:
+            # The need the words name most clearly; others on evidence of their own
+            # ("gæld" in "drikker for meget og har gæld", not "hver" in "hver dag"),
+            # and the broader situation of the first ("drugs" for "young-substances").
+            first = max(clear, key=lambda slug: (scores[slug], slug))
+            named = {first} | {slug for slug in clear
+                               if evidence[slug] >= SECOND_SCORE or slug in alone
+                               or slug in self.broader.get(first, ())}
+        else:
+            floor = max(NAMED_MIN_SCORE, NAMED_SHARE * max(scores.values()))
+            named = {slug for slug, value in scores.items()
+                     if value >= floor and evidence.get(slug, 0.0) > 0}
+        ordered = sorted(((slug, round(scores[slug], 3)) for slug in named),
+                         key=lambda item: (-item[1], item[0]))
+        return Understanding(tuple(ordered), confident=bool(clear))
+
+
+def _associations(mass: dict[str, dict[str, float]], used: dict[str, float],
+                  count: int) -> dict[str, dict[str, float]]:
+    """Per keyword, each situation's share of the offers using it, times the keyword's
+    rarity across situations (by how evenly those offers spread over situations)."""
+    out: dict[str, dict[str, float]] = {}
+    for term, slugs in mass.items():
+        total = sum(slugs.values())
+        spread = 1 / sum((v / total) ** 2 for v in slugs.values())  # 1: a single situation
+        idf = _idf(count, spread)
+        out[term] = {slug: v / used[term] * idf for slug, v in slugs.items()}
+    return out
 
 
 def _runs(words: list[str], longest: int) -> set[str]:

@@ -139,17 +139,19 @@ def test_why_line_says_open_and_anonymous(client: PortalClient) -> None:
     assert "uden visitation" in why and "anonym" in why
 
 
-def test_nothing_found_is_said_plainly_with_search_and_intake(client: PortalClient,
-                                                              portal_url: str) -> None:
+def test_nothing_found_is_said_plainly_with_the_nearest_elsewhere_and_intake(
+        client: PortalClient, portal_url: str) -> None:
     messages = guided("jeg har gæld og rykkere", "situation_debt", client,
                       metadata={"lang": "da", "municipality": "bornholm"})
-    assert "fandt ikke" in messages[0]["text"]
+    text = messages[0]["text"]
+    assert "fandt ikke et tilbud om gæld og økonomi i Bornholms Regionskommune" in text
     urls = all_urls(messages)
-    assert any(u.startswith("/soeg?") for u in urls) and "/en-indgang" in urls
-    # The search link is the API's search page of the same search; the intake its page.
-    search = api(portal_url, "/offers", lang="da", q="jeg har gæld og rykkere",
-                 municipality="bornholm")["search_url"]
-    assert path_of(search) in urls and intake_of(portal_url, "da") in urls
+    offers = [u.rsplit("/", 1)[1] for u in urls if u.startswith("/tilbud/")]
+    assert offers and all("debt" in offer(portal_url, slug)["situations"] for slug in offers)
+    # Each is marked with where it is; the municipality's own way in comes last.
+    whys = [lk["text"] for lk in links(messages[0]) if lk["url"].startswith("/tilbud/")]
+    assert all("du skal måske bo der" in why or "uanset" in why for why in whys), whys
+    assert urls[-1] == intake_of(portal_url, "da")
 
 
 def test_button_payload_searches_by_situation(client: PortalClient) -> None:
