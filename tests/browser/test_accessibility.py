@@ -19,6 +19,9 @@ PAGES = {
                "/en/search?q=my+son+smokes+hash&municipality=koebenhavn&anonymous=1"),
     "search-empty": ("/soeg?q=zzzz+qqqq&virtual=1&municipality=bornholm",
                      "/en/search?q=zzzz+qqqq&virtual=1&municipality=bornholm"),
+    # Nothing in Holstebro fits: the plain sentence and the nearest offers elsewhere.
+    "search-elsewhere": ("/soeg?q=g%C3%A6ld&municipality=holstebro",
+                         "/en/search?q=debt&municipality=holstebro"),
     "offer": ("/tilbud/u-turn-koebenhavn", "/en/offers/u-turn-koebenhavn"),
     "offer-referral": ("/tilbud/housing-first-koebenhavn",
                        "/en/offers/housing-first-koebenhavn"),
