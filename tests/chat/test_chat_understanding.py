@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.chat.stack import Visitor
-from tests.chat.test_chat_e2e import answer, assert_links_work, urls
+from tests.chat.test_chat_e2e import answer, assert_links_work, says, urls
 
 pytestmark = pytest.mark.rasa
 
@@ -92,3 +92,22 @@ def test_english_written_on_a_danish_page_is_answered_in_english(visitor: Visito
     reply = answer(visitor, "my son smokes weed every day and I am worried")
     assert offer_slugs(reply), text_of(reply)
     assert all(url.startswith("/en/") for url in urls(reply)), urls(reply)
+
+
+def test_a_question_about_the_offer_just_shown_is_answered_from_its_facts(
+        visitor: Visitor, live_server: str) -> None:
+    visitor.choose_municipality("haderslev")
+    visitor.open_page("/")
+    shown = answer(visitor, "jeg har gæld og kan ikke betale mine regninger")
+    assert "gaeldsraadgivning-haderslev" in offer_slugs(shown), text_of(shown)
+    reply = answer(visitor, "er det gratis?")
+    # No seed gives a price: the answer says so honestly and links the offer shown.
+    with urllib.request.urlopen(f"{live_server}/api/v1/offers/gaeldsraadgivning-haderslev",
+                                timeout=10) as response:
+        price = json.loads(response.read())["facts"]["price"]
+    assert price["known"] is False
+    assert "/tilbud/gaeldsraadgivning-haderslev" in urls(reply), reply
+    everything = " ".join(says(m) for m in reply["messages"]).lower()
+    assert "kilderne siger ikke" in everything and "koster" in everything, reply
+    anonymous = answer(visitor, "kan jeg være anonym?")
+    assert "anonym" in " ".join(says(m) for m in anonymous["messages"]).lower(), anonymous
