@@ -514,8 +514,9 @@ class Guide:
         offers = [o for o in by_words.offers if o.slug in topic_slugs]
         seen = {o.slug for o in offers}
         offers += [o for o in on_topic.offers if o.slug not in seen]
-        nearest = on_topic.nearest or [o for o in by_words.nearest
-                                       if situation in o.situations]
+        # Nearest elsewhere in the order the citizen's words rank them, when they do.
+        nearest = [o for o in by_words.nearest if situation in o.situations] \
+            or on_topic.nearest
         return Found(offers[:MAX_OFFERS], understood, nearest)
 
     def situation_names(self, lang: str) -> dict[str, str]:
