@@ -611,12 +611,10 @@ class ActionFallbackChoices(UsesPortal, Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
         lang = lang_of(tracker)
-        text = (tracker.latest_message or {}).get("text") or ""
-        q = None if _is_payload(text) else text.strip()[:200] or None
-        if q and not might_be_crisis(tracker):
-            events = SearchInstead(self.client).run(dispatcher, tracker, lang, q)
-            if events is not None:
-                return events
+        q = need_text(tracker)
+        events = SearchInstead(self.client).run(dispatcher, tracker, lang)
+        if events is not None:
+            return events
         data = texts.message("text_fallback", lang)
         say(dispatcher, data["text"],
             [link(lang, "text_link_search", self.client.search_path(lang, q))],
@@ -638,12 +636,9 @@ class ActionOutOfScope(UsesPortal, Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[EventType]:
         lang = lang_of(tracker)
-        text = (tracker.latest_message or {}).get("text") or ""
-        q = None if _is_payload(text) else text.strip()[:200] or None
-        if q and not might_be_crisis(tracker):
-            events = SearchInstead(self.client).run(dispatcher, tracker, lang, q)
-            if events is not None:
-                return events
+        events = SearchInstead(self.client).run(dispatcher, tracker, lang)
+        if events is not None:
+            return events
         dispatcher.utter_message(text=texts.text("utter_out_of_scope", lang))
         return []
 
@@ -654,9 +649,13 @@ class SearchInstead:
     def __init__(self, client: PortalClient) -> None:
         self.client = client
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str,
-            q: str) -> list[EventType] | None:
-        """Offers that may fit, with choices; None when the search is not confident."""
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            lang: str) -> list[EventType] | None:
+        """Offers that may fit, with choices; None when there are no words of the
+        citizen's own, they might be a crisis, or the search is not confident."""
+        q = need_text(tracker)
+        if not q or might_be_crisis(tracker):
+            return None
         municipality = tracker.get_slot("municipality")
         local = municipality if municipality and municipality != OTHER else None
         try:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from tests.chat.replies import DANISH_WORDS, answer, says, urls
 from tests.chat.stack import Visitor
 
 pytestmark = pytest.mark.rasa
 
-DANISH_WORDS = re.compile(r"\b(og|jeg|du|det|til|er|har|hvor|kan)\b", re.IGNORECASE)
 ENGLISH_WORDS = re.compile(r"\b(and|you|the|is|are|your|with|can)\b", re.IGNORECASE)
 
 
@@ -26,31 +26,12 @@ def visitor(live_server: str, with_rasa) -> Visitor:
     return Visitor(live_server)
 
 
-def urls(reply: dict[str, Any]) -> list[str]:
-    return [link["url"] for m in reply["messages"] for link in m["links"]]
-
-
 def offer_urls(reply: dict[str, Any]) -> list[str]:
     return [u for u in urls(reply) if u.startswith(("/tilbud/", "/en/offers/"))]
 
 
 def text_of(reply: dict[str, Any]) -> str:
     return " ".join(m["text"] for m in reply["messages"])
-
-
-def says(message: dict[str, Any]) -> str:
-    """All a message shows, digits without spaces: its text, link titles and links."""
-    parts = [message["text"]] + [f'{lk["title"]} {lk["text"]} {lk["url"]}'
-                                 for lk in message["links"]]
-    return re.sub(r"(?<=\d) (?=\d)", "", " ".join(parts))
-
-
-def answer(visitor: Visitor, message: str) -> dict[str, Any]:
-    status, reply = visitor.say(message)
-    assert status == 200, reply
-    assert reply["status"] == "ok", f"the assistant did not answer {message!r}: {reply}"
-    assert reply["messages"], reply
-    return reply
 
 
 def assert_english(reply: dict[str, Any]) -> None:

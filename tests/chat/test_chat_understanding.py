@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.chat.replies import answer, assert_links_work, says, urls
 from tests.chat.stack import Visitor
-from tests.chat.test_chat_e2e import answer, assert_links_work, says, urls
 
 pytestmark = pytest.mark.rasa
 

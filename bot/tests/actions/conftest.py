@@ -32,6 +32,7 @@ if str(BOT_DIR) not in sys.path:  # `actions` and `components` are imported as i
     sys.path.insert(0, str(BOT_DIR))
 
 from actions.portal import PortalClient  # noqa: E402
+from fake_portal import TOKEN, FakePortal  # noqa: E402
 from rasa_sdk import Tracker  # noqa: E402
 
 
@@ -115,6 +116,20 @@ def closed_url() -> str:
 def down_client() -> PortalClient:
     """A client whose portal never answered (nothing listens on the port)."""
     return PortalClient(base_url=closed_url(), timeout=0.5, token=None)
+
+
+@pytest.fixture()
+def fake() -> Iterator[FakePortal]:
+    """A fake portal API on a free port (fake_portal.py), for the intake, handoff and
+    offer-question actions: it records every request."""
+    portal = FakePortal().start()
+    yield portal
+    portal.stop()
+
+
+@pytest.fixture()
+def fake_client(fake: FakePortal) -> PortalClient:
+    return PortalClient(base_url=fake.url, token=TOKEN)
 
 
 @pytest.fixture()

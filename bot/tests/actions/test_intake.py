@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 from actions import handoff, intake
 from actions.portal import PortalClient
@@ -19,18 +17,6 @@ from conftest import closed_url, make_tracker
 from fake_portal import TOKEN, FakePortal
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-
-
-@pytest.fixture()
-def fake() -> Iterator[FakePortal]:
-    portal = FakePortal().start()
-    yield portal
-    portal.stop()
-
-
-@pytest.fixture()
-def fake_client(fake: FakePortal) -> PortalClient:
-    return PortalClient(base_url=fake.url, token=TOKEN)
 
 
 def events_to_slots(events: list[dict[str, Any]]) -> dict[str, Any]:

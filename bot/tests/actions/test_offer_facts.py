@@ -4,7 +4,6 @@ real one for the contract)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,18 +22,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 STRAKS, UTURN, HOUSING = ("straksraadgivning-egedal", "u-turn-koebenhavn",
                           "housing-first-koebenhavn")
-
-
-@pytest.fixture()
-def fake() -> Iterator[FakePortal]:
-    portal = FakePortal().start()
-    yield portal
-    portal.stop()
-
-
-@pytest.fixture()
-def fake_client(fake: FakePortal) -> PortalClient:
-    return PortalClient(base_url=fake.url, token=TOKEN)
 
 
 def ask(client: PortalClient, text: str, shown: list[str] | None, *, lang: str = "da",
