@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.chat.replies import DANISH_WORDS, answer, says, urls
+from tests.chat.replies import (
+    DANISH_WORDS,
+    answer,
+    assert_crisis_first,
+    assert_links_work,
+    urls,
+)
 from tests.chat.stack import Visitor
 
 pytestmark = pytest.mark.rasa
@@ -42,18 +48,6 @@ def assert_english(reply: dict[str, Any]) -> None:
 def assert_danish(reply: dict[str, Any]) -> None:
     text = text_of(reply)
     assert DANISH_WORDS.search(text) and not ENGLISH_WORDS.search(text), text
-
-
-def assert_crisis_first(reply: dict[str, Any]) -> None:
-    first = says(reply["messages"][0])
-    assert "112" in first and "70201201" in first, reply["messages"][0]
-
-
-def assert_links_work(visitor: Visitor, reply: dict[str, Any]) -> None:
-    for url in urls(reply):
-        assert url.startswith("/") or url.startswith("tel:"), url
-        if url.startswith("/"):
-            assert visitor.get(url)[0] == 200, url
 
 
 def test_english_on_a_danish_page_gets_english_and_the_english_pages(visitor: Visitor):
