@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,14 +89,24 @@ def client(app: Flask):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    """The portal served over HTTP on a free local port, for the browser tests."""
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """`app` served over HTTP on a free local port by werkzeug with a thread per request
+    (as `make run` serves it: each open stream has its own thread); yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The portal served over HTTP on a free local port, for the browser tests."""
+    with served(app) as url:
+        yield url
 
 
 # --- The chat's assistant (bot/): the real Rasa stack, or none ---------------------------

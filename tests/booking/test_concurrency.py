@@ -25,7 +25,6 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from portal.booking import service
 from portal.booking.models import CANCELLED, Booking, ScheduleRule
@@ -37,6 +36,7 @@ from portal.outbox.models import OutboxMessage
 from portal.staff import service as staff
 from portal.staff.models import TREATER
 from tests.booking.own_db import ALCOHOL, HOUSING, booking_app
+from tests.conftest import served
 
 CITIZENS = 50
 
@@ -128,11 +128,8 @@ def test_fifty_threads_booking_one_slot_through_the_service(own_app):
 @pytest.fixture(scope="module")
 def own_server(own_app) -> Iterator[str]:
     """The portal on its own database, served by werkzeug with a thread per request."""
-    server = make_server("127.0.0.1", 0, own_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(own_app) as url:
+        yield url
 
 
 def post_json(url: str, body: dict, lang: str = "da") -> tuple[int, dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from playwright.sync_api import Error, Page
+from playwright.sync_api import Error, Page, expect
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +47,15 @@ def save_screenshot(page: Page, path: str, full_page: bool = True) -> None:
         page.screenshot(path=path, full_page=full_page, timeout=10_000)
     except Error as error:  # a TimeoutError is one
         log.warning("no screenshot %s: %s", path, str(error).splitlines()[0])
+
+
+def available_for_chat(page: Page, base: str, email: str, password: str) -> None:
+    """A caseworker signs in on the Livechat page (/personale/chat) and becomes
+    available for live chats handed over from the assistant."""
+    page.goto(base + "/personale/chat")
+    page.get_by_label("E-mailadresse").fill(email)
+    page.get_by_label("Adgangskode").fill(password)
+    page.get_by_label("Adgangskode").press("Enter")
+    expect(page.get_by_role("heading", level=1, name="Livechat")).to_be_visible()
+    page.get_by_role("button", name="Vær tilgængelig for chat").click()
+    expect(page.get_by_text("Du er tilgængelig for chat:")).to_be_visible()

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete
-from werkzeug.serving import make_server
 
 from portal.booking import service
 from portal.booking.models import ScheduleException
@@ -28,6 +26,7 @@ from portal.core.models import utcnow
 from tests.booking.own_db import ALCOHOL, booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
 from tests.browser.pages import assert_accessible, save_screenshot
+from tests.conftest import served
 
 pytestmark = pytest.mark.browser
 
@@ -42,11 +41,8 @@ def web_app(tmp_path_factory) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def server(web_app) -> Iterator[str]:
-    http = make_server("127.0.0.1", 0, web_app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    with served(web_app) as url:
+        yield url
 
 
 @pytest.fixture()

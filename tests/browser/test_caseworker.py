@@ -9,13 +9,11 @@ Screenshots go to test-artifacts/caseworker-*.png for a human look.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from portal import demo
 from portal.core.extensions import db
@@ -24,6 +22,7 @@ from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
 from tests.browser.pages import assert_accessible, save_screenshot
 from tests.caseworker.helpers import STORY, make_intake
+from tests.conftest import served
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +30,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
     app = booking_app(tmp_path_factory, "caseworker_browser")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    with served(app) as url:
+        yield app, url
     with app.app_context():
         db.engine.dispose()
 

@@ -15,21 +15,26 @@ Screenshots: test-artifacts/handoff-*.png.
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from portal.chat.rasa import RasaClient
 from portal.core.extensions import db
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.pages import assert_accessible, save_screenshot, settled, watch_errors
+from tests.browser.pages import (
+    assert_accessible,
+    available_for_chat,
+    save_screenshot,
+    settled,
+    watch_errors,
+)
 from tests.chat.stack import API_TOKEN, RASA_TOKEN, StubRasa
+from tests.conftest import served
 from tests.staff.helpers import PASSWORD, new_member
 
 pytestmark = pytest.mark.browser
@@ -44,15 +49,13 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str, StubRasa]]:
     """The portal on a database of its own (threaded, as `make run` serves it), talking
     to a stub Rasa that hands the chat over as the action server would."""
     app = booking_app(tmp_path_factory, "handoff_browser")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{http.server_port}"
     stub = StubRasa()
 
     def action_server(body: dict) -> None:
         if body.get("message") != ASK:
             stub.reply = []  # paused while the caseworker has the chat
             return
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # `base`: the served portal, set below
             base + "/api/v1/handoffs", method="POST",
             data=json.dumps({"conversation_id": body["sender"], "lang": "da",
                              "municipality": "egedal", "situations": ["housing"],
@@ -66,10 +69,8 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str, StubRasa]]:
 
     stub.on_message = action_server
     app.extensions["chat_bot"] = RasaClient(stub.url, timeout=5, token=RASA_TOKEN)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, base, stub
-    http.shutdown()
+    with served(app) as base:
+        yield app, base, stub
     stub.close()
     with app.app_context():
         db.engine.dispose()
@@ -92,17 +93,10 @@ def test_a_citizen_talks_with_a_caseworker_in_the_widget_and_gets_the_assistant_
     phone = browser.new_context(viewport=PHONE)
     try:
         worker, citizen = desk.new_page(), phone.new_page()
-        errors = watch_errors(worker) + watch_errors(citizen)
         worker_errors, citizen_errors = watch_errors(worker), watch_errors(citizen)
 
         # The caseworker signs in to the live chat page and becomes available.
-        worker.goto(base + "/personale/chat")
-        worker.get_by_label("E-mailadresse").fill(email)
-        worker.get_by_label("Adgangskode").fill(PASSWORD)
-        worker.get_by_label("Adgangskode").press("Enter")
-        expect(worker.get_by_role("heading", level=1, name="Livechat")).to_be_visible()
-        worker.get_by_role("button", name="Vær tilgængelig for chat").click()
-        expect(worker.get_by_text("Du er tilgængelig for chat:")).to_be_visible()
+        available_for_chat(worker, base, email, PASSWORD)
         expect(worker.get_by_text("Ingen livechats lige nu.")).to_be_visible()
         check(worker, axe, "caseworker-available")
 
@@ -166,7 +160,7 @@ def test_a_citizen_talks_with_a_caseworker_in_the_widget_and_gets_the_assistant_
         assert [e[0] for _c, e, _t in stub.events] == [{"event": "resume"}]
         check(citizen, axe, "citizen-back", PHONE["width"])
         check(worker, axe, "caseworker-ended")
-        assert errors == [] and worker_errors == [] and citizen_errors == []
+        assert worker_errors == [] and citizen_errors == []
     finally:
         desk.close()
         phone.close()

@@ -23,7 +23,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS, PHONE
-from tests.browser.pages import assert_accessible, save_screenshot, settled, watch_errors
+from tests.browser.pages import (
+    assert_accessible,
+    available_for_chat,
+    save_screenshot,
+    settled,
+    watch_errors,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 WITHIN_A_SECOND = 1000  # ms
@@ -106,13 +112,7 @@ def test_a_citizen_is_put_through_the_real_assistant_to_a_caseworker_and_back(
         worker_errors, citizen_errors = watch_errors(worker), watch_errors(citizen)
 
         # The caseworker signs in to the live chat page and becomes available.
-        worker.goto(live_server + "/personale/chat")
-        worker.get_by_label("E-mailadresse").fill(egedal_caseworker)
-        worker.get_by_label("Adgangskode").fill(PASSWORD)
-        worker.get_by_label("Adgangskode").press("Enter")
-        expect(worker.get_by_role("heading", level=1, name="Livechat")).to_be_visible()
-        worker.get_by_role("button", name="Vær tilgængelig for chat").click()
-        expect(worker.get_by_text("Du er tilgængelig for chat:")).to_be_visible()
+        available_for_chat(worker, live_server, egedal_caseworker, PASSWORD)
         check(worker, axe, "caseworker-available")
 
         # The citizen, on a phone, with no municipality chosen, asks for a person.

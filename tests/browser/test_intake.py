@@ -4,18 +4,17 @@ would type: every step, the receipt and the status page with a withdrawal are ax
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page
-from werkzeug.serving import make_server
 
 from portal.core.extensions import db
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
 from tests.browser.pages import assert_accessible, save_screenshot
+from tests.conftest import served
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +29,8 @@ def web_app(tmp_path_factory) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def server(web_app) -> Iterator[str]:
-    http = make_server("127.0.0.1", 0, web_app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    with served(web_app) as url:
+        yield url
 
 
 def check(page: Page, axe, name: str) -> None:

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from werkzeug.serving import make_server
 
 from portal import demo
 from portal.core.extensions import db
@@ -46,6 +44,7 @@ from tests.browser.journeys import (
     watch,
 )
 from tests.caseworker.helpers import STORY, make_intake
+from tests.conftest import served
 from tests.staff.helpers import PASSWORD, new_member
 
 pytestmark = pytest.mark.browser
@@ -70,11 +69,8 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
     """One live portal for the module (threaded, as `make run` serves it), with the demo
     teams and caseworkers; no per-address limit on intakes (all come from 127.0.0.1)."""
     app = booking_app(tmp_path_factory, "intake_journeys", INTAKE_RATE_LIMIT="")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    with served(app) as url:
+        yield app, url
     with app.app_context():
         db.engine.dispose()
 

@@ -12,19 +12,18 @@ Screenshots go to test-artifacts/session-*.png for a human look.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from tests.booking.own_db import booking_app
 from tests.browser.conftest import ARTIFACTS, PHONE
 from tests.browser.pages import assert_accessible, save_screenshot, watch_errors
+from tests.conftest import served
 from tests.staff.helpers import PASSWORD, make_booking, new_member
 
 pytestmark = pytest.mark.browser
@@ -36,11 +35,8 @@ def portal(tmp_path_factory) -> Iterator[tuple[Flask, str]]:
     """The portal on a database of its own, served by the threaded development server
     (as `make run` serves it: each stream has its own thread)."""
     app = booking_app(tmp_path_factory, "session_browser")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    with served(app) as url:
+        yield app, url
     with app.app_context():
         db.engine.dispose()
 

@@ -43,7 +43,6 @@ import json
 import logging
 import re
 import sys
-import threading
 import time
 import urllib.parse
 from collections import defaultdict
@@ -352,30 +351,15 @@ def summary(results: list[Result]) -> dict[str, Any]:
             "per_category": {k: share(v) for k, v in sorted(groups["category"].items())}}
 
 
-@dataclass
-class _ModelStack(RasaStack):
-    """The stack of stack.py, loading `model` (stack.py's Rasa loads bot/models/)."""
-
-    model: Path = MODEL
-
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        if "-m" in args:
-            args = list(args)
-            args[args.index("-m") + 1] = str(self.model)
-        super()._spawn(name, args, env)
-
-
 @contextmanager
 def portal_with_assistant(model: Path) -> Iterator[str]:
     """The portal (demo catalogue, scratch SQLite) over HTTP, its chat on the real Rasa."""
     import tempfile
 
-    from werkzeug.serving import make_server
-
     from portal.chat.rasa import RasaClient
     from portal.content.loader import read_content, sync_content
     from portal.core.extensions import db
-    from tests.conftest import make_app, reset_database
+    from tests.conftest import make_app, reset_database, served
 
     with tempfile.TemporaryDirectory(prefix="held-out-") as scratch:
         app = make_app(f"sqlite:///{scratch}/held-out.sqlite3",
@@ -386,19 +370,16 @@ def portal_with_assistant(model: Path) -> Iterator[str]:
         with app.app_context():
             sync_content(db.session,
                          read_content(app.config["CONTENT_DIR"], app.config["SEEDS_DIR"]))
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_port}"
-        stack = _ModelStack(url, model=model)
-        try:
-            stack.start()
-            stack.warm_up()
-            app.extensions["chat_bot"] = RasaClient(stack.rasa_url, timeout=60,
-                                                    token=RASA_TOKEN)
-            yield url
-        finally:
-            stack.stop()
-            server.shutdown()
+        with served(app) as url:
+            stack = RasaStack(url, model=model)
+            try:
+                stack.start()
+                stack.warm_up()
+                app.extensions["chat_bot"] = RasaClient(stack.rasa_url, timeout=60,
+                                                        token=RASA_TOKEN)
+                yield url
+            finally:
+                stack.stop()
 
 
 def run(conversations: list[Conversation], base_url: str,

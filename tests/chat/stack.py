@@ -58,6 +58,7 @@ class RasaStack:
     """The action server and Rasa, talking to the portal at `portal_url`."""
 
     portal_url: str
+    model: Path = MODEL
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen] = field(default_factory=list)
@@ -84,7 +85,7 @@ class RasaStack:
             "rasa",
             [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN,
              "-p", str(self.rasa_port), "-i", "127.0.0.1",
-             "-m", str(MODEL), "--credentials", "credentials.yml",
+             "-m", str(self.model), "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml"],
             {**env,
              "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}/webhook"},
