@@ -134,9 +134,10 @@ class Understood(BaseModel):
 
 class NearestOffer(OfferSummary):
     elsewhere: Literal["anyone", "region", "nearby"] = Field(
-        description="anyone = usable from any municipality; region = the chosen "
-                    "municipality's region's own offer; nearby = another municipality's "
-                    "offer (you may have to live there to use it).")
+        description="anyone = usable from any municipality; nearby = another "
+                    "municipality's offer (you may have to live there to use it); region "
+                    "= the region's own offer (not given today: a municipality's items "
+                    "already include its region's offers).")
 
 
 class OfferList(BaseModel):

@@ -24,21 +24,20 @@ MAX_NEAREST = 5
 DISTANCE_STEP_KM = 50.0
 # How much serving the most clearly named situation adds to an offer's score.
 SITUATION_BOOST = 1.0
-FOCUS_POWER = 1.0
 REFERRAL_FACTOR = 0.85
-ELSEWHERE_ORDER = {"anyone": 0, "region": 1, "nearby": 2}
+ELSEWHERE_ORDER = {"anyone": 0, "nearby": 1}
 
 
 @dataclass(frozen=True)
 class Elsewhere:
     """An offer outside the chosen municipality, shown because nothing there fits.
 
-    `where`: "anyone" (usable from any municipality), "region" (the chosen
-    municipality's region's own offer) or "nearby" (another municipality's offer).
+    `where`: "anyone" (usable from any municipality) or "nearby" (another
+    municipality's offer).
     """
 
     offer: Offer
-    where: Literal["anyone", "region", "nearby"]
+    where: Literal["anyone", "nearby"]
     distance_km: float | None = None
 
 
@@ -125,9 +124,8 @@ def find_offers(query: OfferQuery) -> OfferResults:
         candidates = [doc.offer_id for doc in pool if _passes(doc, query)]
     else:
         candidates = index.default_ids
-    understood = Understanding() if query.q else None
+    understood = understand(query.q) if query.q else None
     if query.q and index.has_meaning(query.q):
-        understood = index.situation_matcher.understand(query.q)
         hits = _ranked(index, query.q, understood, candidates)
         ordered = [offer_id for offer_id, _score in hits]
     else:
@@ -180,9 +178,7 @@ def _ranked(index: CatalogueIndex, words: str, understood: Understanding,
              * (REFERRAL_FACTOR if docs[i].access == "referral" else 1.0))
             for i, score in hits]
     hits.sort(key=lambda hit: (-hit[1], hit[0]))
-    if not understood.confident:
-        return hits
-    if len(understood.situations) < 2:
+    if not understood.confident or len(understood.situations) < 2:
         return hits
     heads: list[tuple[int, float]] = []
     headed: set[str] = set()
@@ -203,14 +199,15 @@ def _ranked(index: CatalogueIndex, words: str, understood: Understanding,
 def _focus(doc: Document, weight: dict[str, float]) -> float:
     """How much of what the offer serves the words name (1: only the clearest named
     situation; a broad offer serving six situations scores less than a specific one)."""
-    return sum(weight.get(s, 0.0) for s in doc.situations) / len(doc.situations) ** FOCUS_POWER
+    return sum(weight.get(s, 0.0) for s in doc.situations) / len(doc.situations)
 
 
 def _nearest(index: CatalogueIndex, query: OfferQuery,
              understood: Understanding | None) -> list[Elsewhere]:
     """The best fitting offers outside the chosen municipality: those anyone can use,
-    the region's, then other municipalities' nearest first. Only for words understood
-    with confidence or a chosen life situation: otherwise nothing says what would fit."""
+    then other municipalities' nearest first. Only for words understood with confidence
+    or a chosen life situation: otherwise nothing says what would fit. (The region's own
+    offers are never here: a municipality's results already include them.)"""
     confident = understood is not None and understood.confident
     if not (confident or query.situation):
         return []
@@ -230,8 +227,6 @@ def _nearest(index: CatalogueIndex, query: OfferQuery,
         offer = index.offers[offer_id]
         if offer.open_to_all:
             found.append((Elsewhere(offer, "anyone"), score))
-        elif offer.area_id == here.region_id:
-            found.append((Elsewhere(offer, "region"), score))
         else:
             found.append((Elsewhere(offer, "nearby", index.distance_km(here, offer.area)),
                           score))
