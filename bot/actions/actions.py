@@ -92,6 +92,16 @@ def say(dispatcher: CollectingDispatcher, text: str,
     dispatcher.utter_message(text=text, **kwargs)
 
 
+def say_unavailable(dispatcher: CollectingDispatcher, client: PortalClient, lang: str,
+                    q: str | None = None) -> None:
+    """Offers cannot be looked up now: said plainly, with the search and the intake
+    (their paths last seen; the portal is not asked again this turn)."""
+    say(dispatcher, texts.text("text_offers_unavailable", lang), [
+        link(lang, "text_link_search", client.search_path(lang, q, ask=False)),
+        link(lang, "text_link_intake", client.intake_path(lang, ask=False)),
+    ])
+
+
 class Resolution:
     """What a written municipality turned out to be."""
 
@@ -361,12 +371,7 @@ class Guide:
                                tracker.get_slot("search_text"), tracker.get_slot("relation"))
         except PortalUnavailable as error:
             logger.warning("portal unavailable: %s", error)
-            client = self.client  # not asked again this turn: the paths last seen
-            say(dispatcher, texts.text("text_offers_unavailable", lang), [
-                link(lang, "text_link_search",
-                     client.search_path(lang, tracker.get_slot("search_text"), ask=False)),
-                link(lang, "text_link_intake", client.intake_path(lang, ask=False)),
-            ])
+            say_unavailable(dispatcher, self.client, lang, tracker.get_slot("search_text"))
         return [SlotSet(SHOWN_OFFERS, list(dict.fromkeys(self.shown)))]
 
     # -- the kinds of answer -------------------------------------------------------

@@ -31,13 +31,20 @@ from rasa_sdk.types import DomainDict
 from textfold import fold
 
 from actions import texts
-from actions.actions import ActionFallbackChoices, UsesPortal, lang_of, link, say
+from actions.actions import (
+    SHOWN_OFFERS,
+    ActionFallbackChoices,
+    UsesPortal,
+    lang_of,
+    link,
+    say,
+    say_unavailable,
+)
 from actions.forms import entity_value
 from actions.portal import OfferDetail, PortalUnavailable
 
 logger = logging.getLogger(__name__)
 
-SHOWN_OFFERS = "shown_offers"
 FACT_ENTITY = "offer_fact"
 MAX_KINDS = 3
 SHORT_LINE = 220  # characters of a fact in a card when several offers are answered
@@ -181,10 +188,7 @@ class ActionAnswerOfferFact(UsesPortal, Action):
             return []
         details = self.details(shown, lang)
         if not details:
-            say(dispatcher, texts.text("text_offers_unavailable", lang), [
-                link(lang, "text_link_search", self.client.search_path(lang, ask=False)),
-                link(lang, "text_link_intake", self.client.intake_path(lang, ask=False)),
-            ])
+            say_unavailable(dispatcher, self.client, lang)
             return []
         pick = None if text.startswith("/") else chosen_offer(
             text, [d.offer.slug for d in details], {d.offer.slug: d.offer.title for d in details})
